@@ -1,0 +1,66 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from builder import __version__
+from builder.context import current_context, ensure_local_identity
+from builder.db.engine import make_engine, make_sessionmaker
+from builder.db.migrate import upgrade_database
+from builder.errors import install_error_handlers
+from builder.limits import BodySizeLimit
+from builder.roles import ROLE_ROUTERS
+from builder.routes.health import health_router
+from builder.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the platform app for ``settings`` (the environment's by default)."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.auto_migrate:
+            await asyncio.to_thread(upgrade_database, settings)
+        engine = make_engine(settings)
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.local_context = (
+            await ensure_local_identity(app.state.sessionmaker) if settings.local_mode else None
+        )
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="lcnc",
+        version=__version__,
+        description="Build, run, export and deploy AI agent and workflow graphs.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.local_context = None
+    install_error_handlers(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=settings.cors_allow_credentials,
+            allow_methods=["*"],
+            allow_headers=["*"],
+        )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+
+    authenticated = [Depends(current_context)]
+    for role in settings.services:
+        app.include_router(health_router(role))
+        for router in ROLE_ROUTERS[role]:
+            app.include_router(router, dependencies=authenticated)
+    return app

@@ -1,0 +1,1 @@
+"""Database operations, one module per resource; functions take keyword arguments."""

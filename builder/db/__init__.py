@@ -1,0 +1,1 @@
+"""Platform storage: tables, engine, migrations."""

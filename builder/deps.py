@@ -1,0 +1,26 @@
+"""Annotated dependencies that routes declare."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from builder.context import RequestContext, current_context
+from builder.settings import Settings
+
+
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.sessionmaker() as session:
+        yield session
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+SessionDep = Annotated[AsyncSession, Depends(_session)]
+ContextDep = Annotated[RequestContext, Depends(current_context)]
+SettingsDep = Annotated[Settings, Depends(_settings)]

@@ -1,0 +1,80 @@
+"""Exceptions the API raises on purpose, and the handlers that turn every failure into a clear 4xx."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from runtime.spec import DocumentError
+from runtime.validate import ValidationIssue
+
+
+class ApiError(Exception):
+    """An error with an HTTP status and a message meant for the person who sent the request."""
+
+    def __init__(self, status_code: int, detail: str, errors: list[Any] | None = None) -> None:
+        super().__init__(detail)
+        self.status_code = status_code
+        self.detail = detail
+        self.errors = errors or []
+
+
+class NotFound(ApiError):
+    def __init__(self, what: str) -> None:
+        super().__init__(404, f"{what} not found")
+
+
+class Conflict(ApiError):
+    def __init__(self, detail: str) -> None:
+        super().__init__(409, detail)
+
+
+class InvalidGraph(ApiError):
+    def __init__(self, issues: list[ValidationIssue], detail: str = "the graph is not valid") -> None:
+        super().__init__(422, detail, [issue.model_dump() for issue in issues])
+
+
+def _body(detail: str, errors: list[Any]) -> dict[str, Any]:
+    return {"detail": detail, "errors": jsonable_encoder(errors)}
+
+
+def pydantic_errors(exc: ValidationError, prefix: tuple[str, ...] = ("body",)) -> list[dict[str, Any]]:
+    """Pydantic errors as plain dicts without echoing the (possibly huge) input back."""
+    return [
+        {"loc": [*prefix, *error["loc"]], "msg": error["msg"], "type": error["type"]}
+        for error in exc.errors(include_url=False, include_input=False)
+    ]
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(status_code=exc.status_code, content=_body(exc.detail, exc.errors))
+
+    @app.exception_handler(DocumentError)
+    async def _document_error(_request: Request, exc: DocumentError) -> JSONResponse:
+        status = 413 if "bytes; the limit" in str(exc) else 422
+        return JSONResponse(status_code=status, content=_body(str(exc), [{"loc": [exc.location], "msg": str(exc)}]))
+
+    @app.exception_handler(RequestValidationError)
+    async def _request_invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": list(error.get("loc", ())), "msg": error.get("msg", ""), "type": error.get("type", "")}
+            for error in exc.errors()
+        ]
+        first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+        where = ".".join(str(part) for part in first["loc"])
+        return JSONResponse(status_code=422, content=_body(f"{where}: {first['msg']}", errors))
+
+    @app.exception_handler(ValidationError)
+    async def _model_invalid(_request: Request, exc: ValidationError) -> JSONResponse:
+        errors = pydantic_errors(exc)
+        first = errors[0]
+        return JSONResponse(
+            status_code=422, content=_body(f"{'.'.join(map(str, first['loc']))}: {first['msg']}", errors)
+        )

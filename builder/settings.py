@@ -1,0 +1,98 @@
+"""The platform's one Settings class, read from the environment (names as in the deployment guide)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICE_ROLES = ("gateway", "orchestrator", "agents", "tools", "rag", "sqltool", "workflow", "observability")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+    data_dir: Path = Field(default=Path(".lcnc"), description="Embedded default's folder: SQLite file, Chroma, queue.")
+    local_mode: bool = Field(default=True, description="Single-user mode of the embedded default; no login.")
+    auto_migrate: bool = Field(default=True, description="Apply Alembic migrations when the app starts.")
+
+    database_url: str = ""
+    database_pool_size: int = 10
+    database_max_overflow: int = 20
+    database_pool_timeout: float = 30.0
+    database_pool_recycle: int = 1800
+
+    redis_url: str = ""
+    redis_max_connections: int = 50
+
+    cors_origins: list[str] = Field(default_factory=list)
+    cors_allow_credentials: bool = True
+
+    jwt_secret_key: str = ""
+    jwt_algorithm: Literal["HS256"] = "HS256"
+    jwt_access_token_expire_minutes: int = 30
+    jwt_refresh_token_expire_days: int = 7
+
+    rate_limit_requests: int = 100
+    rate_limit_window: int = 60
+
+    uvicorn_workers: int = 1
+    uvicorn_max_requests: int = 0
+    uvicorn_max_requests_jitter: int = 0
+    async_timeout: float = 30.0
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_body_bytes: int = 5 * 1024 * 1024
+    services: list[str] = Field(default_factory=lambda: list(SERVICE_ROLES))
+
+    @model_validator(mode="after")
+    def _production_is_not_local(self) -> Settings:
+        if self.environment == "production" and self.local_mode:
+            raise ValueError("LOCAL_MODE (single-user, no login) is refused when ENVIRONMENT=production")
+        unknown = [role for role in self.services if role not in SERVICE_ROLES]
+        if unknown:
+            raise ValueError(f"SERVICES: unknown role(s) {', '.join(unknown)}; roles: {', '.join(SERVICE_ROLES)}")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The async SQLAlchemy URL: DATABASE_URL, or a SQLite file in DATA_DIR."""
+        url = self.database_url.strip()
+        if not url:
+            return f"sqlite+aiosqlite:///{(self.data_dir / 'lcnc.db').resolve()}"
+        return async_url(url)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+
+def async_url(url: str) -> str:
+    """Normalise a database URL to the async driver lcnc uses for it."""
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix):]
+    if url.startswith("sqlite://") and not url.startswith("sqlite+aiosqlite://"):
+        return "sqlite+aiosqlite://" + url[len("sqlite://"):]
+    return url
+
+
+def sync_url(url: str) -> str:
+    """The synchronous twin of an async URL, for Alembic and checkpointers."""
+    url = async_url(url)
+    if url.startswith("postgresql+asyncpg://"):
+        return "postgresql+psycopg://" + url[len("postgresql+asyncpg://"):]
+    if url.startswith("sqlite+aiosqlite://"):
+        return "sqlite://" + url[len("sqlite+aiosqlite://"):]
+    return url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The settings of this process, read once."""
+    return Settings()

@@ -1,0 +1,20 @@
+"""input: brings one of the graph's declared inputs into the graph."""
+
+from pydantic import Field
+
+from runtime.nodes.base import NodeConfig, NodeKind, Port
+from runtime.spec.models import Ident
+
+
+class Config(NodeConfig):
+    name: Ident = Field(default="input", description="Name of the graph input this node reads.")
+
+
+KIND = NodeKind(
+    name="input",
+    title="Input",
+    category="io",
+    description="Reads one of the graph's declared inputs.",
+    config=Config,
+    outputs=(Port("value", "any", description="The input's value."),),
+)

@@ -1,0 +1,20 @@
+"""output: sets one of the graph's declared outputs."""
+
+from pydantic import Field
+
+from runtime.nodes.base import NodeConfig, NodeKind, Port
+from runtime.spec.models import Ident
+
+
+class Config(NodeConfig):
+    name: Ident = Field(default="output", description="Name of the graph output this node writes.")
+
+
+KIND = NodeKind(
+    name="output",
+    title="Output",
+    category="io",
+    description="Writes its input to one of the graph's declared outputs.",
+    config=Config,
+    inputs=(Port("value", "any", description="The value to return."),),
+)

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Install (first time) and start lcnc on its embedded default: SQLite, serverless broker, local Chroma,
+# the local small model, web editor and API at http://localhost:8000.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh
+if .venv/bin/lcnc --help 2>/dev/null | grep -qw " up "; then
+  exec .venv/bin/lcnc up "$@"
+fi
+exec .venv/bin/lcnc serve "$@"

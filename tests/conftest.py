@@ -1,0 +1,84 @@
+"""Fixtures shared by the whole suite: fixture graphs, a throwaway PostgreSQL database, platform clients."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+GRAPHS = FIXTURES / "graphs"
+POSTGRES_ADMIN_URL = os.environ.get("LCNC_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def fixture_graph(name: str) -> dict[str, Any]:
+    """A fixture graph document by file name without .json (e.g. "router", "v1/greeting_v1")."""
+    return json.loads((GRAPHS / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def fixture_graph_names() -> list[str]:
+    return sorted(path.stem for path in GRAPHS.glob("*.json"))
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped at the end."""
+    import psycopg
+
+    name = f"lcnc_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def fresh_postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test."""
+    import psycopg
+
+    name = f"lcnc_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[..., Any]:
+    """Settings factory for one storage backend; the suite runs once per backend."""
+    from builder.settings import Settings
+
+    database_url = "" if request.param == "sqlite" else request.getfixturevalue("fresh_postgres_url")
+
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {"data_dir": tmp_path / "data", "database_url": database_url}
+        values.update(overrides)
+        return Settings(**values)
+
+    make.backend = request.param  # type: ignore[attr-defined]
+    return make
+
+
+@pytest.fixture
+def client(backend_settings: Callable[..., Any]) -> Iterator[Any]:
+    """A TestClient of the whole platform on the parametrized backend, lifespan included."""
+    from fastapi.testclient import TestClient
+
+    from builder.app import create_app
+
+    with TestClient(create_app(backend_settings())) as test_client:
+        yield test_client
