@@ -51,6 +51,7 @@ class Membership(Base):
 
 class Graph(Base):
     __tablename__ = "graphs"
+    __table_args__ = (Index("ix_graphs_workspace_updated", "workspace_id", "updated_at"),)
     workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True)
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))

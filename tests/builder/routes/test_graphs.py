@@ -73,7 +73,7 @@ def test_save_refuses_errors_but_keeps_drafts_with_warnings(client) -> None:
     draft["edges"] = []
     saved = client.post(BASE, json=draft)
     assert saved.status_code == 201
-    assert {w["code"] for w in saved.json()["warnings"]} == {"missing_input"}
+    assert {w["code"] for w in saved.json()["warnings"]} == {"missing_input", "unreachable"}
 
 
 def test_rejected_update_leaves_the_saved_graph_alone(client) -> None:
