@@ -10,13 +10,20 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from builder import __version__
+from builder.agents.api import install_published_api
 from builder.context import current_context, ensure_local_identity
 from builder.db.engine import make_engine, make_sessionmaker
 from builder.db.migrate import upgrade_database
-from builder.errors import install_error_handlers
+from builder.errors import document_error_body, install_error_handlers
+from builder.gateway import install_gateway
 from builder.limits import BodySizeLimit
+from builder.observability.http import ObservabilityMiddleware
+from builder.observability.setup import release_observability, setup_observability
 from builder.roles import ROLE_ROUTERS
+from builder.routes import prometheus
 from builder.routes.health import health_router
+from builder.routes.web import web_router
+from builder.security import install_security
 from builder.settings import Settings, get_settings
 
 
@@ -26,6 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        setup_observability(settings, service="lcnc-" + ("all" if len(settings.services) > 1 else settings.services[0]))
         if settings.auto_migrate:
             await asyncio.to_thread(upgrade_database, settings)
         engine = make_engine(settings)
@@ -37,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            release_observability()
             await engine.dispose()
 
     app = FastAPI(
@@ -48,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.local_context = None
     install_error_handlers(app)
+    document_error_body(app)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -57,10 +67,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["*"],
         )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(ObservabilityMiddleware)
+    install_security(app, settings)  # auth, login routes, rate limits, path guard, security headers
 
     authenticated = [Depends(current_context)]
     for role in settings.services:
         app.include_router(health_router(role))
         for router in ROLE_ROUTERS[role]:
             app.include_router(router, dependencies=authenticated)
+    if settings.metrics_enabled:
+        app.include_router(prometheus.router)
+    install_published_api(app, settings)  # /api/agents/<slug>/run...: authenticated by the agent's scoped keys
+    install_gateway(app, settings)
+    app.include_router(web_router())  # the web editor at /, last: its fallback catches the rest
     return app

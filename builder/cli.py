@@ -31,28 +31,18 @@ def serve(
 
     Example: `lcnc serve --services workflow,tools --port 8001`
     """
-    import uvicorn
-
-    from builder.app import create_app
-    from builder.settings import Settings
+    from builder.startup import load_settings, run_server
 
     overrides = {"services": [s.strip() for s in services.split(",") if s.strip()]} if services else {}
-    try:
-        settings = Settings(**overrides)
-    except ValidationError as exc:
-        typer.echo(f"error: {exc.errors()[0]['msg']}", err=True)
-        raise typer.Exit(2) from exc
-    uvicorn.run(
-        create_app(settings),
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level="info",
-    )
+    run_server(load_settings(**overrides), host=host, port=port)
 
 
 @app.command()
 def migrate() -> None:
-    """Apply the database migrations (`alembic upgrade head`) to DATABASE_URL."""
+    """Apply the database migrations (`alembic upgrade head`) to DATABASE_URL.
+
+    Example: `DATABASE_URL=postgresql://postgres@127.0.0.1:5432/lcnc lcnc migrate`
+    """
     from builder.db.migrate import upgrade_database
     from builder.settings import Settings
 
@@ -100,7 +90,10 @@ def schema(
     write: Annotated[bool, typer.Option("--write", help="Rewrite the committed schema file.")] = False,
     check: Annotated[bool, typer.Option("--check", help="Exit 1 when the committed file is stale.")] = False,
 ) -> None:
-    """Print, write or check the GraphSpec JSON Schema."""
+    """Print, write or check the GraphSpec JSON Schema.
+
+    Example: `lcnc schema --check` (exit 1 when runtime/spec/graph.schema.json is stale)
+    """
     if write:
         typer.echo(f"wrote {write_schema()}")
     elif check:
@@ -110,6 +103,39 @@ def schema(
     else:
         sys.stdout.write(render_schema())
 
+
+import builder.auth.cli  # noqa: E402,F401 - registers `lcnc user create`
+import builder.cli_run  # noqa: E402,F401 - registers `lcnc run`
+import builder.cli_worker  # noqa: E402,F401 - registers `lcnc worker` and `lcnc up`
+import builder.openapi_dump  # noqa: E402,F401 - registers `lcnc openapi`
+from codegen.cli import export_project  # noqa: E402 - `lcnc export`
+
+app.command("export")(export_project)
+
+
+
+@app.command()
+def docs(
+    write: Annotated[bool, typer.Option("--write", help="Rewrite docs/reference/node-kinds.md.")] = False,
+    check: Annotated[bool, typer.Option("--check", help="Exit 1 when the committed page is stale.")] = False,
+) -> None:
+    """Print, write or check the node-kind reference generated from the registry.
+
+    Example: `lcnc docs --check`
+    """
+    from builder.reference import REFERENCE_PATH, render_node_reference, write_node_reference
+
+    if write:
+        typer.echo(f"wrote {write_node_reference()}")
+    elif check:
+        fresh = REFERENCE_PATH.exists() and REFERENCE_PATH.read_text(encoding="utf-8") == render_node_reference()
+        typer.echo("node-kind reference is fresh" if fresh else f"{REFERENCE_PATH} is stale: run `lcnc docs --write`")
+        raise typer.Exit(0 if fresh else 1)
+    else:
+        sys.stdout.write(render_node_reference())
+
+import builder.agents.cli  # noqa: E402,F401 - registers `lcnc templates`
+import builder.deploy.cli  # noqa: E402,F401 - registers `lcnc deploy`
 
 if __name__ == "__main__":
     app()

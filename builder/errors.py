@@ -78,3 +78,28 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             status_code=422, content=_body(f"{'.'.join(map(str, first['loc']))}: {first['msg']}", errors)
         )
+
+
+ERROR_BODY_SCHEMA = {
+    "title": "ErrorBody",
+    "type": "object",
+    "required": ["detail"],
+    "properties": {
+        "detail": {"type": "string", "title": "Detail"},
+        "errors": {"type": "array", "title": "Errors", "items": {"type": "object"}},
+    },
+}
+
+
+def document_error_body(app: FastAPI) -> None:
+    """Make the OpenAPI document describe 422 bodies as they are sent: ``{detail, errors}``."""
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = original()
+        schemas = schema.get("components", {}).get("schemas", {})
+        if "HTTPValidationError" in schemas:
+            schemas["HTTPValidationError"] = ERROR_BODY_SCHEMA
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -10,10 +10,12 @@ from pydantic import BaseModel, Field
 from runtime.spec import GraphSpec
 from runtime.validate import ValidationIssue
 
+MAX_VERSION = 2_147_483_647
+
 
 class GraphUpdate(BaseModel):
     spec: GraphSpec
-    base_version: int = Field(ge=1, description="The version this edit started from; a newer saved version gives 409.")
+    base_version: int = Field(ge=1, le=MAX_VERSION, description="The version this edit started from; a newer saved version gives 409.")
     message: str = Field(default="", max_length=500, description="What changed, shown in the history.")
 
 

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
 
     rate_limit_requests: int = 100
     rate_limit_window: int = 60
+    secrets_key: str = Field(default="", description="Key that encrypts stored secrets; required in production.")
+    login_max_attempts: int = Field(default=5, ge=1, description="Failed logins per email per LOGIN_WINDOW (x4 per IP).")
+    login_window: int = Field(default=900, ge=1, description="Seconds of the failed-login throttling window.")
 
     uvicorn_workers: int = 1
     uvicorn_max_requests: int = 0
@@ -49,6 +52,28 @@ class Settings(BaseSettings):
     port: int = 8000
     max_body_bytes: int = 5 * 1024 * 1024
     services: list[str] = Field(default_factory=lambda: list(SERVICE_ROLES))
+
+    metrics_enabled: bool = Field(default=True, description="Serve GET /metrics for Prometheus.")
+    span_store_enabled: bool = Field(default=True, description="Keep spans in the platform DB for the trace view.")
+    span_retention_hours: float = 72.0
+    span_store_max_rows: int = 200_000
+    trace_content: bool = Field(default=False, description="Record prompts and completions on LLM spans.")
+    log_json: bool = True
+    worker_metrics_port: int = Field(default=9464, description="Port of a worker's /metrics; 0 turns it off.")
+    worker_metrics_host: str = "0.0.0.0"  # noqa: S104 - scraped by Prometheus from outside the pod
+    log_level: str = "INFO"
+    gateway_upstreams: dict[str, str] = Field(default_factory=dict, description='Gateway: JSON {"role": "base URL"}.')
+    gateway_timeout: float = Field(default=30.0, gt=0, description="Gateway: seconds to wait for an upstream's answer.")
+    gateway_stream_idle_timeout: float = Field(default=300.0, gt=0, description="Gateway: max silence in a stream.")
+    deploy_runner_image: str = Field(default="ghcr.io/lcnc/runner:0.1.0", description="Deploy: the generic runner image.")
+    deploy_rollout_timeout: float = Field(default=600.0, gt=0, description="Deploy: seconds a rollout may take.")
+    deploy_registry: str = Field(default="", description="Deploy: registry prefix Kaniko pushes to (in-cluster build).")
+    forwarded_allow_ips: str = Field(default="127.0.0.1", description="Proxies trusted for X-Forwarded-For/Proto.")
+    ssrf_allowlist: list[str] = Field(default_factory=list, description="Hosts, IPs, CIDRs outgoing requests may reach.")
+    mcp_servers: dict[str, dict] = Field(default_factory=dict, description='Admin MCP servers: {"name": {"url"} | {"command": [argv]}}.')
+    chroma_url: str = Field(default="", description="Chroma server URL; empty = persistent folder in DATA_DIR.")
+    embedding_model_dir: str = Field(default="", description="sentence-transformers model folder; empty = bundled MiniLM.")
+    rag_max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1, description="Largest RAG document upload.")
 
     @model_validator(mode="after")
     def _production_is_not_local(self) -> Settings:

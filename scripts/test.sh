@@ -8,5 +8,5 @@ echo "==> ruff"
 .venv/bin/ruff check .
 echo "==> import contracts"
 .venv/bin/lint-imports
-echo "==> pytest"
-.venv/bin/python -m pytest "$@"
+echo "==> pytest (two workers; a test file stays on one worker)"
+.venv/bin/python -m pytest -n "${PYTEST_WORKERS:-2}" --dist loadfile "$@"

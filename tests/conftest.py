@@ -57,12 +57,48 @@ def fresh_postgres_url() -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(scope="session")
+def _migrated_postgres_template() -> Iterator[str]:
+    """A PostgreSQL database with the platform's migrations applied once, cloned for each test that needs one."""
+    import psycopg
+
+    from builder.db.migrate import upgrade_database
+    from builder.settings import Settings
+
+    name = f"lcnc_tpl_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+    upgrade_database(Settings(database_url=f"{base}/{name}"))
+    try:
+        yield name
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def migrated_postgres_url(_migrated_postgres_template: str) -> Iterator[str]:
+    """A fresh PostgreSQL database already at the latest platform schema (a clone of a migrated template)."""
+    import psycopg
+
+    name = f"lcnc_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{_migrated_postgres_template}"')
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def backend_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[..., Any]:
     """Settings factory for one storage backend; the suite runs once per backend."""
     from builder.settings import Settings
 
-    database_url = "" if request.param == "sqlite" else request.getfixturevalue("fresh_postgres_url")
+    database_url = "" if request.param == "sqlite" else request.getfixturevalue("migrated_postgres_url")
 
     def make(**overrides: Any) -> Settings:
         values: dict[str, Any] = {"data_dir": tmp_path / "data", "database_url": database_url}
@@ -82,3 +118,22 @@ def client(backend_settings: Callable[..., Any]) -> Iterator[Any]:
 
     with TestClient(create_app(backend_settings())) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def _memory_exporter() -> Any:
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from runtime.telemetry import setup_tracing
+
+    exporter = InMemorySpanExporter()
+    setup_tracing("lcnc-tests").add_span_processor(SimpleSpanProcessor(exporter))
+    return exporter
+
+
+@pytest.fixture
+def span_exporter(_memory_exporter: Any) -> Any:
+    """Every span finished during the test, in memory (the process's one tracer provider feeds it)."""
+    _memory_exporter.clear()
+    return _memory_exporter

@@ -1,9 +1,9 @@
 """Alembic environment: runs migrations with the synchronous driver of DATABASE_URL."""
 
 from alembic import context
-from sqlalchemy import engine_from_config, pool
+from sqlalchemy import engine_from_config, pool, text
 
-from builder.db.models import Base
+from builder.db.tables import metadata as target_metadata
 
 config = context.config
 if not config.get_main_option("sqlalchemy.url"):
@@ -13,7 +13,7 @@ if not config.get_main_option("sqlalchemy.url"):
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=Base.metadata,
+    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
                       literal_binds=True, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
@@ -23,7 +23,11 @@ def run_migrations_online() -> None:
     connectable = engine_from_config(config.get_section(config.config_ini_section, {}), prefix="sqlalchemy.",
                                      poolclass=pool.NullPool)
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+        if connection.dialect.name == "postgresql":
+            # Init containers of several replicas may migrate at once: one goes, the others wait and find it done.
+            connection.execute(text("SELECT pg_advisory_lock(7243011)"))
+            connection.commit()
+        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():
             context.run_migrations()
 

@@ -7,12 +7,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
+from builder.auth.roles import EditorDep
 from builder.crud import graphs as graph_store
 from builder.db.models import Graph
 from builder.deps import ContextDep, SessionDep, SettingsDep
 from builder.errors import ApiError, NotFound
 from builder.graph_checks import check_savable, parse_document
 from builder.schemas import (
+    MAX_VERSION,
     GraphPage,
     GraphPublic,
     GraphSummary,
@@ -40,7 +42,7 @@ def _public(graph: Graph, warnings: list | None = None) -> GraphPublic:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=GraphPublic, summary="Create a graph")
-async def create_graph(spec: GraphSpec, session: SessionDep, ctx: ContextDep) -> GraphPublic:
+async def create_graph(spec: GraphSpec, session: SessionDep, ctx: EditorDep) -> GraphPublic:
     warnings = check_savable(spec)
     graph = await graph_store.create_graph(session, ctx=ctx, spec=spec)
     return _public(graph, warnings)
@@ -64,7 +66,7 @@ async def list_graphs(
 
 @router.post("/import", status_code=status.HTTP_201_CREATED, response_model=GraphPublic,
              summary="Import a graph document of any schema version", openapi_extra=_ANY_JSON)
-async def import_graph(request: Request, session: SessionDep, ctx: ContextDep, settings: SettingsDep) -> GraphPublic:
+async def import_graph(request: Request, session: SessionDep, ctx: EditorDep, settings: SettingsDep) -> GraphPublic:
     spec = parse_document(await request.body(), settings.max_body_bytes)
     try:
         await graph_store.get_graph(session, workspace_id=ctx.workspace_id, graph_id=spec.id)
@@ -91,7 +93,7 @@ async def get_graph(graph_id: GraphId, session: SessionDep, ctx: ContextDep) -> 
 
 @router.put("/{graph_id}", response_model=GraphPublic, summary="Save a new version of a graph",
             responses={409: {"description": "Someone saved a newer version since base_version."}})
-async def update_graph(graph_id: GraphId, body: GraphUpdate, session: SessionDep, ctx: ContextDep) -> GraphPublic:
+async def update_graph(graph_id: GraphId, body: GraphUpdate, session: SessionDep, ctx: EditorDep) -> GraphPublic:
     if body.spec.id != graph_id:
         raise ApiError(422, f"spec.id '{body.spec.id}' differs from the graph id '{graph_id}' in the path",
                        [{"loc": ["body", "spec", "id"], "msg": "must equal the path's graph id"}])
@@ -103,7 +105,7 @@ async def update_graph(graph_id: GraphId, body: GraphUpdate, session: SessionDep
 
 
 @router.delete("/{graph_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a graph and its versions")
-async def delete_graph(graph_id: GraphId, session: SessionDep, ctx: ContextDep) -> Response:
+async def delete_graph(graph_id: GraphId, session: SessionDep, ctx: EditorDep) -> Response:
     await graph_store.delete_graph(session, workspace_id=ctx.workspace_id, graph_id=graph_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -117,7 +119,7 @@ async def list_versions(graph_id: GraphId, session: SessionDep, ctx: ContextDep)
 
 @router.get("/{graph_id}/versions/{version}", response_model=GraphVersionPublic, summary="One saved version")
 async def get_version(
-    graph_id: GraphId, version: Annotated[int, Path(ge=1)], session: SessionDep, ctx: ContextDep
+    graph_id: GraphId, version: Annotated[int, Path(ge=1, le=MAX_VERSION)], session: SessionDep, ctx: ContextDep
 ) -> GraphVersionPublic:
     row = await graph_store.get_version(session, workspace_id=ctx.workspace_id, graph_id=graph_id, version=version)
     return GraphVersionPublic(version=row.version, message=row.message, created_at=row.created_at,
@@ -128,10 +130,10 @@ async def get_version(
              summary="Save an old version again as the newest")
 async def restore_version(
     graph_id: GraphId,
-    version: Annotated[int, Path(ge=1)],
-    base_version: Annotated[int, Query(ge=1, description="The version the editor has open.")],
+    version: Annotated[int, Path(ge=1, le=MAX_VERSION)],
+    base_version: Annotated[int, Query(ge=1, le=MAX_VERSION, description="The version the editor has open.")],
     session: SessionDep,
-    ctx: ContextDep,
+    ctx: EditorDep,
 ) -> GraphPublic:
     row = await graph_store.get_version(session, workspace_id=ctx.workspace_id, graph_id=graph_id, version=version)
     spec = GraphSpec.model_validate(row.spec)

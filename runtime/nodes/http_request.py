@@ -1,9 +1,11 @@
 """http: one HTTP request with timeouts, size limits, retries and an SSRF guard."""
 
-from typing import Literal
+import json
+from typing import Any, Literal
 
 from pydantic import Field
 
+from runtime.nodes._context import NodeContext, NodeError
 from runtime.nodes.base import NodeConfig, NodeKind, Port, SecretRef, Template
 
 
@@ -18,6 +20,38 @@ class Config(NodeConfig):
     retries: int = Field(default=2, ge=0, le=5)
 
 
+async def execute(config: Config, inputs: dict[str, Any], ctx: NodeContext) -> dict[str, Any]:
+    """Fill the URL and body templates, send the request through the SSRF guard, return the response."""
+    from runtime.nodes._http import BlockedAddress, HttpError, HttpPolicy, fetch, render_url
+    from runtime.nodes._template import TemplateError, render_json, render_text
+
+    policy = getattr(ctx.services, "http", None) or HttpPolicy()
+    url = render_url(config.url, inputs)
+    headers = {name: render_text(value, inputs) for name, value in config.headers.items()}
+    if config.auth_secret:
+        token = ctx.secret(config.auth_secret)
+        if not token:
+            raise NodeError(f"http: secret '{config.auth_secret}' is not set")
+        headers["Authorization"] = f"Bearer {token}"
+    content: bytes | None = None
+    if config.body is not None and config.method != "GET":
+        try:
+            body = render_json(config.body, inputs)
+            content = json.dumps(body, ensure_ascii=False).encode()
+            headers.setdefault("Content-Type", "application/json")
+        except TemplateError:
+            content = render_text(config.body, inputs).encode()
+            headers.setdefault("Content-Type", "text/plain; charset=utf-8")
+    try:
+        response = await fetch(
+            config.method, url, policy=policy, headers=headers, content=content, timeout_s=config.timeout_s,
+            max_bytes=config.max_response_bytes, retries=config.retries,
+        )
+    except (BlockedAddress, HttpError) as exc:
+        raise NodeError(f"http: {exc}") from exc
+    return {"response": response.to_dict()}
+
+
 KIND = NodeKind(
     name="http",
     title="HTTP request",
@@ -26,4 +60,5 @@ KIND = NodeKind(
     config=Config,
     inputs=(Port("data", "json", required=False, description="Values for the URL and body templates."),),
     outputs=(Port("response", "json", description="Status, headers and body of the response."),),
+    execute=execute,
 )

@@ -1,13 +1,20 @@
 """output: sets one of the graph's declared outputs."""
 
+from typing import Any
+
 from pydantic import Field
 
+from runtime.nodes._context import GRAPH_OUTPUTS, NodeContext
 from runtime.nodes.base import NodeConfig, NodeKind, Port
 from runtime.spec.models import Ident
 
 
 class Config(NodeConfig):
     name: Ident = Field(default="output", description="Name of the graph output this node writes.")
+
+
+async def execute(config: Config, inputs: dict[str, Any], ctx: NodeContext) -> dict[str, Any]:
+    return {GRAPH_OUTPUTS: {config.name: inputs.get("value")}}
 
 
 KIND = NodeKind(
@@ -17,4 +24,5 @@ KIND = NodeKind(
     description="Writes its input to one of the graph's declared outputs.",
     config=Config,
     inputs=(Port("value", "any", description="The value to return."),),
+    execute=execute,
 )

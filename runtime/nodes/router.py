@@ -4,7 +4,8 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from runtime.nodes._condition import Condition
+from runtime.nodes._condition import Condition, evaluate
+from runtime.nodes._context import BRANCH, NodeContext
 from runtime.nodes.base import NodeConfig, NodeKind, Port
 from runtime.spec.models import Ident
 
@@ -29,6 +30,14 @@ def _branches(config: Any) -> list[str]:
     return [route.name for route in config.routes] + [config.default]
 
 
+async def execute(config: Config, inputs: dict[str, Any], ctx: NodeContext) -> dict[str, Any]:
+    value = inputs.get("value")
+    for route in config.routes:
+        if evaluate(route, value):
+            return {"value": value, BRANCH: route.name}
+    return {"value": value, BRANCH: config.default}
+
+
 KIND = NodeKind(
     name="router",
     title="Condition / router",
@@ -38,4 +47,5 @@ KIND = NodeKind(
     inputs=(Port("value", "any", description="The value to test and pass on."),),
     outputs=(Port("value", "any", description="The same value, on the chosen branch."),),
     branches=_branches,
+    execute=execute,
 )

@@ -31,6 +31,8 @@ def upgrade() -> None:
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("interrupt", JSON, nullable=True),
         sa.Column("resume", JSON, nullable=True),
+
+        sa.Column("trace_context", JSON, nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("task_id", sa.String(64), nullable=True),
         sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),

@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from builder.db.migrate import alembic_config
-from builder.db.models import Base
+from builder.db.tables import metadata
 from builder.settings import Settings, sync_url
 
 
@@ -15,7 +15,7 @@ def _check(url: str) -> None:
     command.upgrade(config, "head")
     engine = sa.create_engine(sync_url(url))
     with engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        diff = compare_metadata(MigrationContext.configure(connection), metadata)
     engine.dispose()
     assert [d for d in diff if d[0] != "remove_table"] == [], diff
     command.downgrade(config, "base")

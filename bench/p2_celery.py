@@ -1,0 +1,65 @@
+"""P2: end-to-end runs/s of the smallest graph through Celery vs a bare no-op Celery task round trip.
+
+Both sides on the same Redis, each with one worker process (prefork, concurrency 1, prefetch 1, late ack)
+that the bench starts and stops. Ours: `POST /api/orchestrator/runs?wait=` of the `echo` graph (input ->
+output) through the real API in-process: run row committed in PostgreSQL, enqueued, claimed by the worker,
+executed by `run_graph` with the PostgreSQL checkpointer, events on the Redis stream, outcome recorded, the
+waiting request woken by the run's final event. Baseline: `send_task` + `AsyncResult.get` of a task that
+does nothing (Redis broker and Redis result backend). Sequential round trips, interleaved in blocks, median.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+NAME = "P2"
+TARGET = 0.5
+ROUNDS = 6
+PER_ROUND = 25
+
+
+def _measure() -> tuple[float, float]:
+    from bench._durable import BareCelery, Platform, postgres_database
+    from tests.conftest import fixture_graph
+
+    with tempfile.TemporaryDirectory() as tmp, postgres_database() as database_url, \
+            Platform(database_url, Path(tmp) / "platform") as platform, BareCelery(Path(tmp)) as bare:
+        platform.create_graph(fixture_graph("echo"))
+        for _ in range(5):  # warm both workers (imports, pools)
+            assert platform.run("echo", {"text": "warm"})["status"] == "succeeded"
+            bare.call()
+        ours, base = [], []
+        for _ in range(ROUNDS):
+            started = time.perf_counter()
+            for _ in range(PER_ROUND):
+                bare.call()
+            base.append((time.perf_counter() - started) / PER_ROUND)
+            started = time.perf_counter()
+            for i in range(PER_ROUND):
+                run = platform.run("echo", {"text": f"r{i}"})
+                assert run["status"] == "succeeded" and run["outputs"] == {"text": f"r{i}"}, run
+            ours.append((time.perf_counter() - started) / PER_ROUND)
+        return statistics.median(ours), statistics.median(base)
+
+
+def run() -> list[str]:
+    ours_s, base_s = _measure()
+    ratio = (1 / ours_s) / (1 / base_s)
+    return [f"P2: {ratio:.2f} (target >= {TARGET}) — runs/s of the echo graph through the API + Celery worker "
+            f"vs bare no-op Celery task round trips on the same Redis ({1 / ours_s:.0f} vs {1 / base_s:.0f} per s; "
+            f"{ours_s * 1000:.1f} ms vs {base_s * 1000:.1f} ms each)"]
+
+
+def main() -> list[str]:
+    return run()
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    for line in run():
+        print(line)

@@ -1,0 +1,75 @@
+"""P5: PostgreSQL checkpoint cost per step vs no checkpointer.
+
+The same 40-transform chain run with `runtime.engine.run_graph` in this process, as the worker runs it:
+with the platform's PostgreSQL checkpointer (`runtime.checkpoint.open_checkpointer`, every step written
+before the next one starts) vs with no checkpointer. Each run uses a fresh thread id; runs alternate and
+the median wall time per step of each side is compared. A transform step is a tiny template fill, so this
+is the worst case: the checkpoint write is nearly all of a step's cost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+import uuid
+
+NAME = "P5"
+TARGET = 1.5
+CHAIN = 40
+REPEATS = 30
+
+
+async def _measure(database_url: str) -> tuple[float, float]:
+    from bench.p1_runtime import chain_spec
+    from runtime.checkpoint import open_checkpointer, setup_checkpointer
+    from runtime.engine import run_graph
+
+    spec = chain_spec(CHAIN)
+    expected = {"text": "go" + "." * CHAIN}
+    await asyncio.to_thread(setup_checkpointer, database_url)
+    async with open_checkpointer(database_url) as checkpointer:
+        async def with_checkpoints() -> None:
+            outcome = await run_graph(spec, {"text": "go"}, thread_id=uuid.uuid4().hex, checkpointer=checkpointer)
+            assert outcome.status == "succeeded" and outcome.outputs == expected, outcome
+
+        async def without() -> None:
+            outcome = await run_graph(spec, {"text": "go"}, thread_id=uuid.uuid4().hex)
+            assert outcome.status == "succeeded" and outcome.outputs == expected, outcome
+
+        for _ in range(3):
+            await with_checkpoints()
+            await without()
+        ours, base = [], []
+        for _ in range(REPEATS):
+            started = time.perf_counter()
+            await without()
+            base.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            await with_checkpoints()
+            ours.append(time.perf_counter() - started)
+    steps = CHAIN + 2
+    return statistics.median(ours) / steps, statistics.median(base) / steps
+
+
+def run() -> list[str]:
+    from bench._durable import postgres_database
+
+    with postgres_database() as url:
+        ours, base = asyncio.run(_measure(url))
+    return [f"P5: {ours / base:.2f}x (target <= {TARGET}x) — run_graph per step with the PostgreSQL checkpointer "
+            f"(sync writes) vs no checkpointer, {CHAIN}-transform chain ({ours * 1e3:.2f} ms vs {base * 1e3:.2f} ms "
+            f"per step; checkpoint cost {(ours - base) * 1e3:.2f} ms per step)"]
+
+
+def main() -> list[str]:
+    return run()
+
+
+if __name__ == "__main__":
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    for line in run():
+        print(line)

@@ -1,0 +1,1 @@
+"""Observability of the platform: span and log stores, HTTP instrumentation, the observability API."""

@@ -1,0 +1,1 @@
+"""The rag service: collections, document ingest (single and background jobs with progress), search."""

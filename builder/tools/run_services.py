@@ -1,0 +1,69 @@
+"""build_run_services: everything a run of a workspace's graph may use, ready before the run starts.
+
+The worker (or any caller of ``runtime.engine.run_graph`` inside the platform) calls this with the
+graph it is about to run: tools named by the graph are loaded (MCP tools listed once), the secrets the
+graph names are decrypted into memory, and the RAG, SQL and MCP services are scoped to the workspace.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from builder.db.models import Graph, GraphVersion
+from builder.secrets.store import SecretNotFound, resolve_secret
+from builder.settings import Settings
+from builder.tools.catalogue import load_tools
+from builder.tools.services import http_policy, mcp_registry, rag_store, secret_names, sql_connections
+from runtime.compile import RunServices
+from runtime.nodes._tools import BUILTIN_TOOLS
+from runtime.spec import GraphSpec
+
+MAX_GRAPH_TOOL_DEPTH = 4
+
+
+def tool_ids_of(spec: GraphSpec) -> list[str]:
+    """Tool ids a graph's nodes name (agent ``tools`` lists and tool nodes' ``tool``)."""
+    ids: list[str] = []
+    for node in spec.nodes:
+        tools = node.config.get("tools")
+        if isinstance(tools, list):
+            ids += [tool for tool in tools if isinstance(tool, str)]
+        if node.kind == "tool" and isinstance(node.config.get("tool"), str):
+            ids.append(node.config["tool"])
+    return list(dict.fromkeys(ids))
+
+
+async def build_run_services(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, workspace_id: str,
+                             spec: GraphSpec, *, depth: int = 0) -> RunServices:
+    async with sessionmaker() as session:
+        registry = await mcp_registry(session, settings, workspace_id)
+        secrets: dict[str, str] = {}
+        for name in secret_names(node.config for node in spec.nodes):
+            try:
+                secrets[name] = await resolve_secret(session, workspace_id, name, settings=settings)
+            except SecretNotFound:
+                continue
+
+    async def services_for(inner: GraphSpec) -> RunServices:
+        if depth >= MAX_GRAPH_TOOL_DEPTH:
+            return RunServices()
+        return await build_run_services(sessionmaker, settings, workspace_id, inner, depth=depth + 1)
+
+    tools, _unknown = await load_tools(sessionmaker, settings, workspace_id, tool_ids_of(spec),
+                                       services_factory=services_for, registry=registry)
+
+    async def resolve_graph(graph_id: str, version: int | None) -> GraphSpec | None:
+        async with sessionmaker() as session:
+            if version is None:
+                row: Any = await session.get(Graph, (workspace_id, graph_id))
+            else:
+                row = await session.get(GraphVersion, (workspace_id, graph_id, version))
+            return GraphSpec.model_validate(row.spec) if row is not None else None
+
+    return RunServices(
+        tools={**BUILTIN_TOOLS, **tools}, secrets=secrets.get, resolve_graph=resolve_graph,
+        http=http_policy(settings), mcp=registry, rag=rag_store(settings, workspace_id),
+        sql=sql_connections(sessionmaker, settings, workspace_id),
+    )

@@ -1,0 +1,304 @@
+"""The template context of a generated project, built in Python so templates stay loops and conditions."""
+
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+from typing import Any
+
+from codegen import deps as dep_table
+from codegen.escape import json_text, one_line
+from codegen.manifest import GENERATOR_VERSION
+from codegen.naming import constant_names, dns_label, field_names, unique_idents
+from codegen.options import ProjectOptions
+from runtime.nodes._providers import DEFAULT_KEY_SECRETS
+from runtime.nodes.base import NodeKind
+from runtime.nodes.registry import KINDS
+from runtime.spec.models import GraphSpec, NodeSpec
+
+ANNOTATIONS = {
+    "text": "str",
+    "number": "int | float",
+    "boolean": "bool",
+    "json": "Any",
+    "messages": "list[dict[str, Any]]",
+    "documents": "list[dict[str, Any]]",
+    "any": "Any",
+}
+EXAMPLE_VALUES: dict[str, Any] = {
+    "text": "hello",
+    "number": 1,
+    "boolean": True,
+    "json": {},
+    "messages": [],
+    "documents": [],
+    "any": "hello",
+}
+# Kinds that reach outside the process, and what they need; graphs made only of other kinds run offline.
+SERVICE_KINDS = {
+    "http": "HTTP endpoints",
+    "mcp_tool": "an MCP server",
+    "rag_ingest": "a vector store",
+    "rag_retrieve": "a vector store",
+    "sql_query": "a SQL database",
+}
+LLM_KINDS = ("llm", "supervisor")
+# Extra modules a kind needs through its context rather than through imports.
+CONTEXT_MODULES = {"tool": ("runtime.nodes._tools",), "llm": ("runtime.nodes._tools",)}
+
+
+def all_kinds(spec: GraphSpec, options: ProjectOptions) -> list[str]:
+    """The kinds of the graph and of the subgraphs it runs."""
+    graphs = [spec, *subgraph_closure(spec, options.subgraphs)]
+    return sorted({node.kind for graph in graphs for node in graph.nodes})
+
+
+def extra_modules(kinds: tuple[str, ...]) -> tuple[str, ...]:
+    """Modules the kinds need through their context (the tools), not through imports."""
+    return tuple(sorted({module for kind in kinds for module in CONTEXT_MODULES.get(kind, ())}))
+
+
+@functools.cache
+def _secret_fields(kind_name: str) -> tuple[str, ...]:
+    """Config fields of a kind that hold secret names (``x-lcnc-widget: secret``)."""
+    schema = KINDS[kind_name].config.model_json_schema()
+    found = []
+    for name, prop in schema.get("properties", {}).items():
+        options = [prop, *prop.get("anyOf", [])]
+        if any(option.get("x-lcnc-widget") == "secret" for option in options):
+            found.append(name)
+    return tuple(found)
+
+
+def _secrets(graphs: list[GraphSpec]) -> list[dict[str, str]]:
+    names = set()
+    for node in (node for graph in graphs for node in graph.nodes):
+        for field_name in _secret_fields(node.kind):
+            value = node.config.get(field_name)
+            if isinstance(value, str) and value:
+                names.add(value)
+        provider = node.config.get("provider")
+        if node.kind in LLM_KINDS and provider in DEFAULT_KEY_SECRETS and not node.config.get("api_key_secret"):
+            names.add(DEFAULT_KEY_SECRETS[provider])  # the key secret the provider falls back to
+    return [{"name": name, "env": "SECRET_" + name.upper().replace("-", "_")} for name in sorted(names)]
+
+
+def _io_fields(fields: list[Any]) -> list[dict[str, Any]]:
+    attrs = field_names([field.name for field in fields])
+    result = []
+    for field in fields:
+        result.append(
+            {
+                "name": field.name,
+                "attr": attrs[field.name],
+                "type": field.type,
+                "annotation": ANNOTATIONS[field.type],
+                "required": field.required,
+                "default": field.default,
+                # As the runtime's check_inputs: a declared default makes an input optional.
+                "default_arg": repr_default(field.default) if field.default is not None or not field.required else "...",
+                "description": field.description,
+            }
+        )
+    return result
+
+
+def repr_default(value: Any) -> str:
+    from codegen.escape import py_literal
+
+    return py_literal(value)
+
+
+def _config_dump(kind: NodeKind, node: NodeSpec) -> dict[str, Any]:
+    """The node's config as the graph states it (only the fields set), validated by its kind."""
+    kind.config.model_validate(node.config)
+    return node.config
+
+
+def lg_name(node_id: str) -> str:
+    """The LangGraph node name of a graph node, as the runtime names it ('__' prefixes are reserved)."""
+    return f"n{node_id}" if node_id.startswith("__") else node_id
+
+
+def _wiring(spec: GraphSpec) -> dict[str, Any]:
+    """Nodes with their wires, the ports they wait for and their destinations, in the graph's own order."""
+    out_edges: dict[str, list[Any]] = defaultdict(list)
+    connected: dict[str, set[str]] = defaultdict(set)
+    for edge in spec.edges:
+        out_edges[edge.source.node].append(edge)
+        connected[edge.target.node].add(edge.target.port)
+    consts = constant_names([node.id for node in spec.nodes], _RESERVED_CONSTS)
+    nodes = []
+    for index, node in enumerate(spec.nodes):
+        kind = KINDS[node.kind]
+        wires = [
+            {"source_port": e.source.port, "target": e.target.node, "target_port": e.target.port,
+             "branch": e.condition}
+            for e in out_edges[node.id]
+        ]
+        nodes.append(
+            {
+                "id": node.id,
+                "lg_name": lg_name(node.id),
+                "const": consts[index],
+                "kind": node.kind,
+                "module": kind_module_alias(node.kind),
+                "label": node.label,
+                "config": _config_dump(kind, node),
+                "wires": wires,
+                "waits_for": tuple(p.name for p in kind.inputs if p.required and p.name in connected[node.id]),
+                "destinations": tuple(dict.fromkeys(lg_name(e.target.node) for e in out_edges[node.id])),
+            }
+        )
+    targets = {edge.target.node for edge in spec.edges}
+    roots = [lg_name(node.id) for node in spec.nodes if node.kind == "input" or node.id not in targets]
+    modules = sorted({node["module"] for node in nodes})
+    return {
+        "nodes": nodes, "modules": modules, "roots": roots, "recursion_limit": _recursion_limit(spec),
+        "output_names": tuple(f.name for f in spec.outputs),
+        "output_defaults": {f.name: f.default for f in spec.outputs if f.default is not None},
+    }
+
+
+def subgraph_closure(spec: GraphSpec, available: dict[str, GraphSpec]) -> list[GraphSpec]:
+    """The saved graphs the subgraph nodes of ``spec`` run, transitively, in a stable order.
+
+    Raises ValueError naming the node when one is missing or when graphs call each other in a cycle.
+    """
+    found: dict[str, GraphSpec] = {}
+
+    def visit(current: GraphSpec, chain: tuple[str, ...]) -> None:
+        for node in current.nodes:
+            if node.kind != "subgraph":
+                continue
+            graph_id = str(node.config.get("graph_id"))
+            if graph_id in chain:
+                raise ValueError(f"node '{node.id}': subgraph '{graph_id}' calls itself: "
+                                 + " -> ".join([*chain, graph_id]))
+            if graph_id not in available:
+                raise ValueError(f"node '{node.id}': subgraph '{graph_id}' is not provided to the export")
+            if graph_id not in found:
+                found[graph_id] = available[graph_id]
+            visit(available[graph_id], (*chain, graph_id))
+
+    visit(spec, (spec.id,))
+    return [found[graph_id] for graph_id in sorted(found)]
+
+
+def _subgraphs(spec: GraphSpec, options: ProjectOptions) -> list[dict[str, Any]]:
+    specs = subgraph_closure(spec, options.subgraphs)
+    modules = unique_idents([f"g_{sub.id}" for sub in specs], "g")
+    return [
+        {
+            "graph_id": sub.id,
+            "module": modules[f"g_{sub.id}"],
+            "wiring": _wiring(sub),
+            "inputs": [{"name": f.name, "required": f.required, "default": f.default} for f in sub.inputs],
+        }
+        for sub in specs
+    ]
+
+
+_RESERVED_CONSTS = frozenset({"NODES", "OUTPUT_NAMES", "OUTPUT_DEFAULTS", "RECURSION_LIMIT", "START", "ANY"})
+MAX_RECURSION_LIMIT = 1_000_000
+
+
+def _recursion_limit(spec: GraphSpec) -> int:
+    """Enough LangGraph steps for every bounded loop and supervisor to run to its bound (as the runtime)."""
+    rounds = 1
+    for node in spec.nodes:
+        kind = KINDS[node.kind]
+        config = kind.config.model_validate(node.config)
+        bound = getattr(config, "max_iterations", None) or getattr(config, "max_rounds", None)
+        if kind.bounds_cycles and bound:
+            rounds *= bound + 1
+            if rounds > MAX_RECURSION_LIMIT:
+                return MAX_RECURSION_LIMIT
+    return min(MAX_RECURSION_LIMIT, max(25, (len(spec.nodes) + 2) * rounds * 2))
+
+
+def kind_module_alias(kind_name: str) -> str:
+    from codegen.carry import kind_modules
+
+    return kind_modules()[kind_name].rsplit(".", 1)[1]
+
+
+def _needs(graphs: list[GraphSpec]) -> list[str]:
+    needs = set()
+    for node in (node for graph in graphs for node in graph.nodes):
+        if node.kind in SERVICE_KINDS:
+            needs.add(SERVICE_KINDS[node.kind])
+        elif node.kind in LLM_KINDS and node.config.get("provider", "local") != "scripted":
+            needs.add(f"the {node.config.get('provider', 'local')} model provider")
+    return sorted(needs)
+
+
+def build(spec: GraphSpec, options: ProjectOptions, third_party: list[str] | None = None) -> dict[str, Any]:
+    """The context of every template; ``third_party`` lists the distributions the carried modules need."""
+    third_party = third_party or []
+    name = dns_label(options.name or spec.id)
+    image = options.image or f"{name}:{options.version}"
+    image_name, _, image_tag = image.rpartition(":") if ":" in image.rsplit("/", 1)[-1] else (image, "", "latest")
+    subgraphs = _subgraphs(spec, options)
+    kinds = all_kinds(spec, options)
+    graphs = [spec, *subgraph_closure(spec, options.subgraphs)]
+    secrets = _secrets(graphs)
+    inputs = _io_fields(spec.inputs)
+    outputs = _io_fields(spec.outputs)
+    examples = [example.model_dump() for example in options.examples] or [
+        {"inputs": {f.name: EXAMPLE_VALUES[f.type] for f in spec.inputs if f.required}, "outputs": None}
+    ]
+    needs = _needs(graphs)
+    extra = extra_modules(tuple(kinds))
+    deps = list(dep_table.BASE) + third_party
+    # Runs live in the service's memory, so no graph needs Redis or PostgreSQL beside it yet; the
+    # template adds them (with health checks) the day a kind does.
+    compose_services: list[dict[str, str]] = []
+    return {
+        "generator_version": GENERATOR_VERSION,
+        "graph": {"id": spec.id, "name": spec.name, "description": spec.description},
+        "project": {"name": name, "package": "app", "summary": f"Service generated by lcnc from graph {spec.id}"},
+        "options": options.model_dump(),
+        "k8s": {
+            "name": name, "image": image, "image_name": image_name, "image_tag": image_tag,
+            "host": options.host or f"{name}.example.com", "secret_name": f"{name}-secrets",
+            "max_replicas": max(options.max_replicas, options.replicas),
+        },
+        "secrets": secrets,
+        "inputs": inputs,
+        "outputs": outputs,
+        "input_names": [f.name for f in spec.inputs],
+        "output_names": [f.name for f in spec.outputs],
+        "output_names_tuple": tuple(f.name for f in spec.outputs),
+        "output_defaults": {f.name: f.default for f in spec.outputs if f.default is not None},
+        "required_inputs": [f.name for f in spec.inputs if f.required],
+        "kinds": kinds,
+
+        "wiring": _wiring(spec),
+        "subgraphs": subgraphs,
+        "uses_tools": bool(extra),
+        "waits_for_approval": "human_approval" in kinds,
+        "checkpointer": "human_approval" in kinds,
+        "offline": not needs,
+        "needs": needs,
+        "deps": dep_table.pinned(deps),
+        "dev_deps": dep_table.pinned(list(dep_table.DEV)),
+        "compose_services": compose_services,
+        "examples_json": json_text(examples).rstrip("\n"),
+        "spec_json": json_text(spec.model_dump(mode="json")).rstrip("\n"),
+        "readme": {
+            "title": _md(spec.name, 200),
+            "description": _md(spec.description, 2000) or "A graph exported from lcnc.",
+            "example_json": json_text(examples[0]["inputs"]).replace("\n", " ").replace("  ", "").strip()
+            if all(k.replace("_", "").replace("-", "").isalnum() for k in examples[0]["inputs"])
+            and "'" not in json_text(examples[0]["inputs"]) else "{}",
+            "inputs": [{**f, "description": _md(f["description"], 300), "required": "yes" if f["required"] else "no"}
+                       for f in inputs],
+            "outputs": [{**f, "description": _md(f["description"], 300)} for f in outputs],
+        },
+    }
+
+
+def _md(text: str, limit: int) -> str:
+    """Prose for the README: one line, table pipes and HTML brackets escaped."""
+    return one_line(text, limit).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")

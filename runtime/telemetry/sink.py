@@ -1,0 +1,157 @@
+"""TelemetrySink: turns a run's events into spans and metrics, then passes them on unchanged.
+
+The engine only emits events; this sink is what makes a run one span with a child span per node (named by
+kind and node id), LLM calls as GenAI spans (system, model, token counts, finish reason) and tool calls as
+``execute_tool`` spans. Prompt and completion content are recorded only when ``record_content`` is set.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.trace import Span, Status, StatusCode
+
+from runtime.telemetry import metrics
+from runtime.telemetry.tracing import tracer
+
+_RUN_END = {"run_finished": "succeeded", "run_failed": "failed", "run_cancelled": "cancelled"}
+_NODE_HISTOGRAMS: dict[tuple[str, str], Any] = {}
+
+
+class TelemetrySink:
+    def __init__(
+        self,
+        inner: Any = None,
+        *,
+        graph_id: str = "",
+        workspace_id: str = "",
+        record_content: bool = False,
+    ) -> None:
+        self.inner = inner
+        self.graph_id = graph_id
+        self.workspace_id = workspace_id
+        self.record_content = record_content
+        self._tracer = tracer("lcnc.runtime")
+        self._run: Span | None = None
+        self._nodes: dict[str, Span] = {}
+
+    async def emit(self, event: dict[str, Any]) -> None:
+        try:
+            self._observe(event)
+        finally:
+            if self.inner is not None:
+                await self.inner.emit(event)
+
+    def _common(self, event: dict[str, Any]) -> dict[str, Any]:
+        attributes = {"lcnc.run.id": str(event.get("run_id", "")), "lcnc.graph.id": self.graph_id}
+        if self.workspace_id:
+            attributes["lcnc.workspace.id"] = self.workspace_id
+        return attributes
+
+    def _parent(self, event: dict[str, Any]) -> Any:
+        node_span = self._nodes.get(str(event.get("node_id", "")))
+        span = node_span or self._run
+        return trace.set_span_in_context(span) if span is not None else None
+
+    def _observe(self, event: dict[str, Any]) -> None:
+        kind = event.get("type")
+        if kind == "run_started":
+            self.graph_id = self.graph_id or str(event.get("graph_id", ""))
+            self._run = self._tracer.start_span(
+                f"run {self.graph_id}", attributes={**self._common(event), "lcnc.run.resumed": bool(event.get("resumed"))}
+            )
+            metrics.RUNS.labels(self.graph_id, "started").inc()
+        elif kind == "node_started":
+            node_id = str(event.get("node_id", ""))
+            node_kind = str(event.get("kind", ""))
+            run_context = trace.set_span_in_context(self._run) if self._run is not None else None
+            # Run, graph and workspace ids live on the run span; a node span names only itself (it is on the
+            # hot path of every step, so it carries as little as it can).
+            self._nodes[node_id] = self._tracer.start_span(
+                f"node {node_kind} {node_id}", context=run_context,
+                attributes={"lcnc.node.id": node_id, "lcnc.node.kind": node_kind},
+            )
+        elif kind in ("node_finished", "node_failed"):
+            self._end_node(event, failed=kind == "node_failed")
+        elif kind == "llm_call":
+            self._llm_call(event)
+        elif kind == "tool_call":
+            self._tool_call(event)
+        elif kind == "interrupt":
+            if self._run is not None:
+                self._run.set_attribute("lcnc.run.status", "waiting")
+                self._run.end()
+                self._run = None
+        elif kind in _RUN_END:
+            status = _RUN_END[kind]
+            metrics.RUNS.labels(self.graph_id, status).inc()
+            for node_id in list(self._nodes):
+                self._nodes.pop(node_id).end()
+            if self._run is not None:
+                self._run.set_attribute("lcnc.run.status", status)
+                if status != "succeeded":
+                    self._run.set_status(Status(StatusCode.ERROR, str(event.get("error") or status)))
+                self._run.end()
+                self._run = None
+
+    def _end_node(self, event: dict[str, Any], *, failed: bool) -> None:
+        node_id = str(event.get("node_id", ""))
+        span = self._nodes.pop(node_id, None)
+        duration_s = float(event.get("duration_ms") or 0) / 1000
+        key = (str(event.get("kind", "")), "error" if failed else "ok")
+        histogram = _NODE_HISTOGRAMS.get(key)
+        if histogram is None:
+            histogram = _NODE_HISTOGRAMS[key] = metrics.NODE_DURATION.labels(*key)
+        histogram.observe(duration_s)
+        if span is None:
+            return
+        if failed:
+            error = str(event.get("error", "node failed"))
+            span.set_status(Status(StatusCode.ERROR, error))
+            span.add_event("exception", {"exception.type": "NodeFailed", "exception.message": error})
+        elif event.get("branch") is not None:
+            span.set_attribute("lcnc.node.branch", str(event["branch"]))
+        span.end()
+
+    def _llm_call(self, event: dict[str, Any]) -> None:
+        provider = str(event.get("provider", ""))
+        model = str(event.get("model", ""))
+        usage = event.get("usage") or {}
+        attributes: dict[str, Any] = {
+            **self._common(event),
+            "gen_ai.operation.name": "chat",
+            "gen_ai.system": provider,
+            "gen_ai.provider.name": provider,
+            "gen_ai.request.model": model,
+            "gen_ai.usage.input_tokens": int(usage.get("input_tokens") or 0),
+            "gen_ai.usage.output_tokens": int(usage.get("output_tokens") or 0),
+        }
+        if event.get("finish_reason"):
+            attributes["gen_ai.response.finish_reasons"] = [str(event["finish_reason"])]
+        if self.record_content:
+            if event.get("prompt") is not None:
+                attributes["gen_ai.prompt"] = str(event["prompt"])
+            if event.get("completion") is not None:
+                attributes["gen_ai.completion"] = str(event["completion"])
+        span = self._tracer.start_span(f"chat {model}", context=self._parent(event), attributes=attributes)
+        span.end()
+        for direction in ("input", "output"):
+            count = int(usage.get(f"{direction}_tokens") or 0)
+            if count:
+                metrics.LLM_TOKENS.labels(provider, model, direction).inc(count)
+
+    def _tool_call(self, event: dict[str, Any]) -> None:
+        tool = str(event.get("tool", ""))
+        attributes: dict[str, Any] = {
+            **self._common(event),
+            "gen_ai.operation.name": "execute_tool",
+            "gen_ai.tool.name": tool,
+        }
+        if event.get("call_id"):
+            attributes["gen_ai.tool.call.id"] = str(event["call_id"])
+        span = self._tracer.start_span(f"execute_tool {tool}", context=self._parent(event), attributes=attributes)
+        if event.get("error"):
+            span.set_status(Status(StatusCode.ERROR, str(event["error"])))
+        span.end()
+        metrics.TOOL_CALLS.labels(tool).inc()

@@ -1,0 +1,191 @@
+"""What one delivery of a run does: claim the lease, run the graph with the checkpointer, record the outcome.
+
+Runs in a worker process on that process's event loop (see `process.py`); knows nothing about Celery.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from runtime.events import StreamSink
+from runtime.telemetry import attach_carrier, detach
+from runtime.telemetry.sink import TelemetrySink
+from runtime.worker import store
+from runtime.worker.process import ProcessState
+
+log = logging.getLogger("lcnc.worker")
+
+# Events the engine ends a segment with: published only once the run row says the same thing, so a
+# subscriber that sees them can read the final row.
+HELD_TYPES = frozenset({"run_finished", "run_failed", "run_cancelled", "interrupt"})
+_FINAL_EVENT = {"succeeded": "run_finished", "failed": "run_failed", "cancelled": "run_cancelled",
+                "waiting": "interrupt"}
+
+
+@dataclass(frozen=True)
+class Retry:
+    """The delivery hit a transient error; try again after ``countdown`` seconds."""
+
+    countdown: float
+    error: str
+
+
+class _HoldingSink:
+    def __init__(self, sink: StreamSink) -> None:
+        self.inner = sink
+        self.held: list[dict[str, Any]] = []
+
+    async def emit(self, event: dict[str, Any]) -> None:
+        if event.get("type") in HELD_TYPES:
+            self.held.append(event)
+        else:
+            await self.inner.emit(event)
+
+
+def _services(state: ProcessState, workspace_id: str) -> Any:
+    """What the run may use: the built-in tools, and the saved graphs of its workspace for subgraph nodes."""
+    from runtime.compile import RunServices
+    from runtime.spec import GraphSpec
+
+    async def resolve(graph_id: str, version: int | None) -> GraphSpec | None:
+        async with state.engine.connect() as conn:
+            raw = await store.saved_graph(conn, workspace_id=workspace_id, graph_id=graph_id, version=version)
+        return None if raw is None else GraphSpec.model_validate(raw)
+
+    return RunServices(resolve_graph=resolve)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Errors worth retrying with backoff: lost connections and timeouts of providers or infrastructure."""
+    if getattr(exc, "transient", False):
+        return True
+    import redis.exceptions
+    import sqlalchemy.exc
+
+    return isinstance(exc, ConnectionError | TimeoutError | sqlalchemy.exc.OperationalError
+                      | sqlalchemy.exc.InterfaceError | redis.exceptions.ConnectionError
+                      | redis.exceptions.TimeoutError)
+
+
+async def execute_run(state: ProcessState, run_id: str, *, task_id: str | None) -> str | Retry:
+    """One delivery of ``run_id``. Returns what happened: skip, busy, a final status, or Retry."""
+    config = state.config
+    await state.open()
+    async with state.engine.connect() as conn:
+        claimed = await store.claim(conn, run_id=run_id, task_id=task_id, lease_s=config.lease_s)
+    if claimed is None or claimed == store.BUSY:
+        return "skip" if claimed is None else "busy"
+    assert isinstance(claimed, store.Claim)
+    sink = StreamSink(state.events, run_id)
+    if claimed.attempts > config.max_attempts:
+        error = (f"the run was delivered {claimed.attempts} times without finishing (its worker was lost or it kept "
+                 f"hitting transient errors); giving up after {config.max_attempts}")
+        await _record(state, sink, run_id, "failed", error=error)
+        return "failed"
+    holding = _HoldingSink(sink)
+    trace_token = attach_carrier(claimed.trace_context)  # the run's spans join the trace of the request
+    beat = _Heartbeat(state, run_id, asyncio.current_task())
+    beat.start()
+    deadline: asyncio.Timeout | None = None
+    try:
+        from runtime.engine import run_graph
+        from runtime.spec import GraphSpec
+
+        spec = GraphSpec.model_validate(claimed.spec)
+        services = (await config.services_factory(state, claimed.workspace_id, spec)
+                    if config.services_factory is not None else _services(state, claimed.workspace_id))
+        traced = TelemetrySink(holding, graph_id=spec.id, workspace_id=claimed.workspace_id,
+                               record_content=config.trace_content)
+        log.info("run %s of graph %s started (delivery %d)", run_id, spec.id, claimed.attempts,
+                 extra={"run_id": run_id})
+        async with asyncio.timeout(config.run_timeout_s) as deadline:
+            outcome = await run_graph(spec, claimed.inputs, thread_id=run_id, checkpointer=state.checkpointer,
+                                      sink=traced, resume=claimed.resume, run_id=run_id, services=services)
+    except asyncio.CancelledError:
+        if not beat.lost.is_set():
+            raise
+        log.info("run %s left 'running' elsewhere (cancelled); stopped", run_id)
+        return "cancelled"
+    except Exception as exc:
+        if deadline is not None and deadline.expired():
+            await _record(state, sink, run_id, "failed", error=f"the run took longer than {config.run_timeout_s:g} s")
+            return "failed"
+        if is_transient(exc) and claimed.attempts < config.max_attempts:
+            return await _retry(state, run_id, claimed.attempts, f"{type(exc).__name__}: {exc}")
+        log.exception("run %s failed", run_id)
+        await _record(state, sink, run_id, "failed", error=f"{type(exc).__name__}: {exc}")
+        return "failed"
+    finally:
+        beat.done.set()
+        detach(trace_token)
+    status = getattr(outcome, "status", "failed")
+    log.info("run %s ended: %s", run_id, status, extra={"run_id": run_id})
+    if status == "failed" and getattr(outcome, "retryable", False) and claimed.attempts < config.max_attempts:
+        # A transient provider error the engine marked retryable: run again later from the last checkpoint.
+        return await _retry(state, run_id, claimed.attempts, getattr(outcome, "error", None) or "transient error")
+    await _record(state, sink, run_id, status, outputs=getattr(outcome, "outputs", None) or {},
+                  error=getattr(outcome, "error", None), interrupt=getattr(outcome, "interrupt", None),
+                  held=holding.held)
+    return status
+
+
+async def _retry(state: ProcessState, run_id: str, attempts: int, error: str) -> Retry:
+    """Hand the run back until the retry is due (exponential backoff, bounded by max_attempts)."""
+    config = state.config
+    countdown = min(config.retry_backoff_max_s, config.retry_backoff_s * 2 ** (attempts - 1))
+    async with state.engine.connect() as conn:
+        await store.release(conn, run_id=run_id, retry_in_s=countdown)
+    log.warning("run %s: transient error, retry in %.1f s: %s", run_id, countdown, error)
+    return Retry(countdown + 0.25, error)  # the lease has lapsed when the retry arrives
+
+
+async def _record(
+    state: ProcessState, sink: StreamSink, run_id: str, status: str, *, outputs: dict[str, Any] | None = None,
+    error: str | None = None, interrupt: dict[str, Any] | None = None, held: list[dict[str, Any]] | None = None,
+) -> None:
+    """Write the outcome to the row, then publish the segment's final event (the engine's, or one made here)."""
+    async with state.engine.connect() as conn:
+        recorded = await store.finish(conn, run_id=run_id, status=status, outputs=outputs, error=error,
+                                      interrupt=interrupt)
+    if not recorded:
+        log.warning("run %s left 'running' before its outcome (%s) was recorded; dropped", run_id, status)
+        return  # cancelled meanwhile (the canceller published run_cancelled), or taken over
+    final_type = _FINAL_EVENT.get(status, "run_failed")
+    final = [e for e in held or [] if e.get("type") == final_type]
+    if not final:
+        final = [{"type": final_type, "status": status, "outputs": outputs, "error": error, "interrupt": interrupt}]
+    for event in final:
+        event.setdefault("ts", time.time())
+        await sink.emit(event)
+
+
+class _Heartbeat(threading.Thread):
+    """Renews the run's lease from a thread, so a busy event loop (a slow node) never loses it; when the row
+    left `running` (cancelled) it stops the run's task on the loop."""
+
+    def __init__(self, state: ProcessState, run_id: str, main: asyncio.Task | None) -> None:
+        super().__init__(name=f"lease-{run_id}", daemon=True)
+        self.state, self.run_id, self.main = state, run_id, main
+        self.loop = asyncio.get_running_loop()
+        self.done = threading.Event()
+        self.lost = threading.Event()
+
+    def run(self) -> None:
+        every = min(2.0, self.state.config.lease_s / 3)
+        while not self.done.wait(every):
+            try:
+                with self.state.sync_engine.connect() as conn:
+                    alive = store.renew_sync(conn, run_id=self.run_id, lease_s=self.state.config.lease_s)
+            except Exception:  # noqa: BLE001 - a missed beat is retried; the lease has slack
+                log.warning("run %s: lease renewal failed", self.run_id, exc_info=True)
+                continue
+            if not alive and not self.done.is_set():
+                self.lost.set()
+                if self.main is not None:
+                    self.loop.call_soon_threadsafe(self.main.cancel)
+                return

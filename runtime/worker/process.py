@@ -1,0 +1,88 @@
+"""Per worker process resources, opened once and reused by every run the process executes.
+
+A prefork child gets its own (created lazily after the fork): one event loop, one DB pool, one event
+stream connection and one checkpointer, so a run pays no connection set-up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from contextlib import AsyncExitStack
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from runtime.checkpoint import open_checkpointer
+from runtime.events import EventStream
+from runtime.worker.config import WorkerConfig
+
+
+class ProcessState:
+    def __init__(self, config: WorkerConfig) -> None:
+        self.config = config
+        self.runner = asyncio.Runner()
+        self._stack: AsyncExitStack | None = None
+        self.engine: AsyncEngine = None  # type: ignore[assignment]
+        self.events: EventStream = None  # type: ignore[assignment]
+        self.checkpointer: Any = None
+        self._sync_engine: Any = None
+
+    @property
+    def sync_engine(self) -> Any:
+        """A small synchronous pool for the lease heartbeat threads."""
+        if self._sync_engine is None:
+            import sqlalchemy as sa
+
+            self._sync_engine = sa.create_engine(self.config.sync_database_url, pool_size=2, max_overflow=8,
+                                                 pool_pre_ping=True)
+        return self._sync_engine
+
+    async def open(self) -> None:
+        if self._stack is not None:
+            return
+        stack = AsyncExitStack()
+        self.engine = make_async_engine(self.config.database_url)
+        stack.push_async_callback(self.engine.dispose)
+        self.events = self.config.open_events()
+        stack.push_async_callback(self.events.close)
+        self.checkpointer = await stack.enter_async_context(open_checkpointer(self.config.database_url))
+        self._stack = stack
+
+    async def aclose(self) -> None:
+        if self._stack is not None:
+            stack, self._stack = self._stack, None
+            await stack.aclose()
+
+    def run(self, coro: Any) -> Any:
+        return self.runner.run(coro)
+
+
+def make_async_engine(database_url: str) -> AsyncEngine:
+    if database_url.startswith("sqlite"):
+        engine = create_async_engine(database_url, connect_args={"timeout": 30})
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_async_engine(database_url, pool_size=4, max_overflow=4, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+_STATES: dict[tuple[int, int], ProcessState] = {}
+
+
+def process_state(config: WorkerConfig) -> ProcessState:
+    """This process's state for ``config`` (a fresh one after a fork)."""
+    key = (os.getpid(), id(config))
+    state = _STATES.get(key)
+    if state is None:
+        if config.process_init is not None:
+            config.process_init()
+        state = _STATES[key] = ProcessState(config)
+    return state

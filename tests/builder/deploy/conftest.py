@@ -1,0 +1,35 @@
+"""Fixtures of the deploy tests: a kmock Kubernetes emulator on loopback and a client of it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from builder.deploy.kube import Kube
+from tests.builder.deploy.emulator import Emulator
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    """A fresh emulated API server (namespaces 'default' and 'apps' exist)."""
+    emu = Emulator(namespaces={"default", "apps"}).start()
+    try:
+        yield emu
+    finally:
+        emu.stop()
+
+
+@pytest.fixture
+def kube(emulator: Emulator) -> Iterator[Kube]:
+    client, _summary = Kube.from_kubeconfig(emulator.kubeconfig(), timeout=5)
+    with client:
+        yield client
+
+
+def validate_strict(manifest: dict[str, Any]) -> None:
+    """`kubernetes-validate --strict` of one manifest against the newest schemas it ships."""
+    import kubernetes_validate
+
+    kubernetes_validate.validate(manifest, kubernetes_validate.utils.latest_version(), strict=True)

@@ -1,0 +1,91 @@
+"""`lcnc deploy GRAPH.json --kubeconfig PATH` against the emulator: the same engine as the API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from typer.testing import CliRunner
+
+from builder.cli import app
+from builder.deploy.plan import cli_deployment_id, owner_name
+from tests.builder.deploy.conftest import validate_strict
+from tests.builder.deploy.emulator import Emulator
+from tests.builder.deploy.helpers import ready
+from tests.conftest import GRAPHS
+
+GRAPH = str(GRAPHS / "linear_transform.json")
+
+
+def kubeconfig_file(tmp_path: Path, emulator: Emulator, **kwargs) -> str:
+    path = tmp_path / "kubeconfig"
+    path.write_text(emulator.kubeconfig(**kwargs), encoding="utf-8")
+    return str(path)
+
+
+def test_deploy_prints_each_object_and_the_rollout(tmp_path: Path, emulator: Emulator) -> None:
+    ready(emulator, "apps", "linear-transform")
+    result = CliRunner().invoke(app, ["deploy", GRAPH, "--kubeconfig", kubeconfig_file(tmp_path, emulator),
+                                      "--namespace", "apps", "--timeout", "10"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert f"configmap/{owner_name(cli_deployment_id('apps', 'linear-transform'))} created" in lines
+    assert "deployment/linear-transform created" in lines and "ingress/linear-transform created" in lines
+    assert "rollout: 2 of 2 updated replicas, 2 available" in lines
+    assert "preflight skipped: the API server did not evaluate SelfSubjectAccessReview" in result.output
+    assert lines[-1] == "url: http://linear-transform.apps.svc.cluster.local"
+    assert len(emulator.objects("apps")) == 8
+
+    again = CliRunner().invoke(app, ["deploy", GRAPH, "--kubeconfig", kubeconfig_file(tmp_path, emulator),
+                                     "--namespace", "apps", "--no-wait"])
+    assert again.exit_code == 0, again.output
+    assert "service/linear-transform unchanged" in again.output.splitlines()  # same graph: nothing to change
+    assert "applied (rollout not followed)" in again.output
+
+
+def test_the_namespace_comes_from_the_context(tmp_path: Path, emulator: Emulator) -> None:
+    result = CliRunner().invoke(app, ["deploy", GRAPH, "--kubeconfig",
+                                      kubeconfig_file(tmp_path, emulator, namespace="apps"), "--no-wait"])
+    assert result.exit_code == 0, result.output
+    assert ("Deployment", "linear-transform") in emulator.objects("apps")
+
+
+def test_a_failure_exits_1_and_bad_input_exits_2(tmp_path: Path, emulator: Emulator) -> None:
+    missing = CliRunner().invoke(app, ["deploy", GRAPH, "--kubeconfig", kubeconfig_file(tmp_path, emulator),
+                                       "--namespace", "nowhere"])
+    assert missing.exit_code == 1 and "namespace 'nowhere' does not exist" in missing.output
+    broken = tmp_path / "broken"
+    broken.write_text("{nope", encoding="utf-8")
+    unreadable = CliRunner().invoke(app, ["deploy", GRAPH, "--kubeconfig", str(broken)])
+    assert unreadable.exit_code == 2 and "not valid YAML" in unreadable.output
+    assert emulator.objects() == {}
+
+
+def test_dry_run_prints_valid_manifests_without_a_cluster() -> None:
+    result = CliRunner().invoke(app, ["deploy", GRAPH, "--dry-run", "--namespace", "apps", "--host", "hi.example.org"])
+    assert result.exit_code == 0, result.output
+    docs = list(yaml.safe_load_all(result.output))
+    assert [d["kind"] for d in docs][:2] == ["ConfigMap", "ConfigMap"]
+    assert {d["kind"] for d in docs} == {"ConfigMap", "Service", "Deployment", "HorizontalPodAutoscaler",
+                                         "PodDisruptionBudget", "Ingress"}
+    for doc in docs:
+        validate_strict(doc)
+
+
+def test_deploy_to_a_cluster_registered_in_the_platform(tmp_path: Path, emulator: Emulator) -> None:
+    from fastapi.testclient import TestClient
+
+    from builder.app import create_app
+    from builder.settings import Settings
+
+    data_dir = tmp_path / "data"
+    with TestClient(create_app(Settings(data_dir=data_dir, database_url=""))) as api:
+        created = api.post("/api/orchestrator/clusters", json={"name": "emu", "kubeconfig": emulator.kubeconfig(),
+                                                                "default_namespace": "apps"})
+        assert created.status_code == 201, created.text
+    env = {"DATA_DIR": str(data_dir), "DATABASE_URL": ""}
+    result = CliRunner().invoke(app, ["deploy", GRAPH, "--cluster", "emu", "--no-wait"], env=env)
+    assert result.exit_code == 0, result.output
+    assert ("Deployment", "linear-transform") in emulator.objects("apps")
+    unknown = CliRunner().invoke(app, ["deploy", GRAPH, "--cluster", "nope"], env=env)
+    assert unknown.exit_code == 2 and "no cluster named 'nope'" in unknown.output

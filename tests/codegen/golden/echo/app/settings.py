@@ -1,0 +1,37 @@
+"""Settings of the service, read from environment variables (and a ``.env`` file when present)."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The secrets the graph refers to, by name, and the environment variable that holds each value.
+SECRET_ENV: dict[str, str] = {
+}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    service_name: str = 'echo'
+    log_level: str = "INFO"
+    run_timeout_s: float = Field(default=60.0, gt=0, description="Bound on POST /run.")
+    max_runs: int = Field(default=1000, ge=1, description="Finished runs kept in memory for GET /runs.")
+    otel_exporter_otlp_endpoint: str | None = Field(
+        default=None, description="OTLP/HTTP collector; spans are exported only when set."
+    )
+    secrets: dict[str, str] = Field(default_factory=dict, exclude=True, repr=False)
+
+    def secret(self, name: str) -> str | None:
+        """The value of a secret the graph refers to, or None when it is not set."""
+        return self.secrets.get(name)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The settings of this process, with the secrets read from their environment variables."""
+    secrets = {name: os.environ[env] for name, env in SECRET_ENV.items() if os.environ.get(env)}
+    return Settings(secrets=secrets)

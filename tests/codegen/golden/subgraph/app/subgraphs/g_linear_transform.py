@@ -1,0 +1,82 @@
+"""Subgraph linear_transform, run by subgraph nodes as one step; wired like app/graph.py.
+
+Regenerated on export from the saved graph the subgraph node refers to.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from langgraph.graph import START, StateGraph
+
+from app.engine import InputField, Node, RunScope, State, Wire, step
+from app.lcnc_nodes import io_input, io_output, transform
+
+GRAPH_ID = 'linear_transform'
+INPUT_FIELDS: tuple[InputField, ...] = (
+    InputField('name', required=True, default=None),
+)
+OUTPUT_NAMES: tuple[str, ...] = ('greeting',)
+# Declared defaults of outputs that a run may not reach.
+OUTPUT_DEFAULTS: dict[str, Any] = {}
+# Bound on LangGraph steps: enough for every loop and supervisor to reach its own bound.
+RECURSION_LIMIT = 25
+
+# in: input
+IN = Node(
+    id='in',
+    kind=io_input.KIND,
+    config=io_input.Config.model_validate({'name': 'name'}),
+    wires=(
+        Wire('value', 'greet', 'data'),
+    ),
+)
+
+# greet: transform
+GREET = Node(
+    id='greet',
+    kind=transform.KIND,
+    config=transform.Config.model_validate({'template': 'Hello, {{ data }}!'}),
+    wires=(
+        Wire('value', 'shout', 'data'),
+    ),
+)
+
+# shout: transform
+SHOUT = Node(
+    id='shout',
+    kind=transform.KIND,
+    config=transform.Config.model_validate({'template': '{{ data }} Welcome aboard.'}),
+    wires=(
+        Wire('value', 'out', 'value'),
+    ),
+)
+
+# out: output
+OUT = Node(
+    id='out',
+    kind=io_output.KIND,
+    config=io_output.Config.model_validate({'name': 'greeting'}),
+    waits_for=('value',),
+)
+
+NODES: tuple[Node, ...] = (IN, GREET, SHOUT, OUT,)
+
+
+def build_graph(checkpointer: Any = None) -> Any:
+    """The compiled LangGraph graph: one LangGraph node per graph node, started from the roots."""
+    graph = StateGraph(State, context_schema=RunScope)
+    graph.add_node('in', step(IN), destinations=('greet',))
+    graph.add_node('greet', step(GREET), destinations=('shout',))
+    graph.add_node('shout', step(SHOUT), destinations=('out',))
+    graph.add_node('out', step(OUT), destinations=())
+    graph.add_edge(START, 'in')
+    return graph.compile(checkpointer=checkpointer, name='lcnc:linear_transform')
+
+
+
+@functools.cache
+def get_graph() -> Any:
+    """Compiled once; it runs inside the calling node and shares the run's checkpointer."""
+    return build_graph().with_config(recursion_limit=RECURSION_LIMIT)

@@ -1,0 +1,1 @@
+"""The lcnc node kinds this graph uses, carried as plain source so they behave as on the platform."""

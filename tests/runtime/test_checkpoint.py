@@ -1,0 +1,68 @@
+"""The platform-DB checkpointer: a run stopped mid-graph continues from it on either backend; data only."""
+
+from __future__ import annotations
+
+import asyncio
+import pickle
+from datetime import UTC, datetime
+
+import pytest
+from langgraph.types import Interrupt
+
+from runtime.checkpoint import StrictSerializer, open_checkpointer, setup_checkpointer
+from runtime.engine import ListSink, run_graph
+from runtime.spec import parse_graph
+from tests.conftest import fixture_graph
+
+
+class Gadget:
+    def __reduce__(self):  # what a malicious pickle would do on load
+        return (print, ("owned",))
+
+
+def test_serializer_round_trips_json_like_state_and_langgraph_types() -> None:
+    serde = StrictSerializer()
+    value = {"run.inbox": {"a": {"data": ["x", 1, 2.5, None, True]}}, "when": datetime(2026, 1, 1, tzinfo=UTC),
+             "ask": Interrupt(value={"prompt": "ok?"}, id="i1")}
+    assert serde.loads_typed(serde.dumps_typed(value)) == value
+
+
+def test_serializer_refuses_to_store_arbitrary_objects() -> None:
+    with pytest.raises(TypeError, match="Gadget"):
+        StrictSerializer().dumps_typed({"state": [Gadget()]})
+
+
+def test_serializer_refuses_pickled_data() -> None:
+    with pytest.raises(ValueError, match="pickle"):
+        StrictSerializer().loads_typed(("pickle", pickle.dumps(Gadget())))
+
+
+def test_serializer_does_not_construct_unlisted_classes_from_msgpack() -> None:
+    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+
+    # A permissive serializer would write this class's constructor into the checkpoint...
+    blob = JsonPlusSerializer(allowed_msgpack_modules=True).dumps_typed({"x": pytest.param(1)})
+    # ...the strict one will not rebuild it on load.
+    loaded = StrictSerializer().loads_typed(blob)
+    assert not isinstance(loaded["x"], type(pytest.param(1)))
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_a_waiting_run_resumes_with_a_fresh_checkpointer(backend: str, tmp_path, request) -> None:
+    url = (f"sqlite+aiosqlite:///{tmp_path / 'lcnc.db'}" if backend == "sqlite"
+           else request.getfixturevalue("fresh_postgres_url").replace("postgresql://", "postgresql+asyncpg://"))
+    setup_checkpointer(url)
+    spec = parse_graph(fixture_graph("human_approval"))
+
+    async def body() -> None:
+        async with open_checkpointer(url) as first:  # one worker process...
+            waiting = await run_graph(spec, {"request": "refund"}, thread_id="run-1", checkpointer=first)
+        assert waiting.status == "waiting"
+        sink = ListSink()
+        async with open_checkpointer(url) as second:  # ...another one, later
+            done = await run_graph(spec, {}, thread_id="run-1", checkpointer=second, sink=sink,
+                                   resume={"approved": True, "comment": ""})
+        assert done.status == "succeeded" and done.outputs["result"].startswith("SENT: Draft reply to: refund")
+        assert "draft" not in [e.get("node_id") for e in sink.events if e["type"] == "node_finished"]
+
+    asyncio.run(body())

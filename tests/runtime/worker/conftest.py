@@ -1,0 +1,30 @@
+"""Fixtures of the worker tests: a platform per backend with real worker processes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from builder.app import create_app
+from builder.routes.runs import RunQueue
+from tests.runtime.worker.harness import Platform, cleanup_redis, make_platform
+
+
+@pytest.fixture(params=["redis", "embedded"])
+def platform(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Platform]:
+    """The platform on PostgreSQL + Redis, or on the embedded SQLite file + SQLite broker."""
+    postgres = request.getfixturevalue("migrated_postgres_url") if request.param == "redis" else None
+    plat = make_platform(request.param, tmp_path, postgres)
+    app = create_app(plat.settings)
+    try:
+        with TestClient(app) as client:
+            app.state.run_queue = RunQueue(plat.config)
+            plat.client = client
+            yield plat
+    finally:
+        plat.stop_all()
+        if request.param == "redis":
+            cleanup_redis(plat.config.namespace)
