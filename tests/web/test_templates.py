@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from tests.web.editor_page import open_new
+from tests.web.harness import SCREENSHOTS
 
 
 def test_new_from_template_opens_a_saved_copy(page: Any, base_url: str) -> None:
@@ -23,6 +24,8 @@ def test_new_from_template_opens_a_saved_copy(page: Any, base_url: str) -> None:
     assert preview.get_attribute("src").startswith("blob:")
     page.wait_for_function(
         "document.querySelector('[data-testid=template-preview-support_triage]').naturalWidth > 0")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "templates_dialog.png"))
     page.click("[data-testid=use-template-support_triage]")
     dialog.wait_for(state="detached")
     page.wait_for_function("location.hash.startsWith('#/graphs/')")

@@ -1,6 +1,7 @@
 // "New from template": the starter graphs with their pictures; choosing one creates a draft graph and opens it.
 import { useReactFlow } from '@xyflow/react';
 import { useEffect, useState } from 'react';
+import { createPortal } from 'react-dom';
 import { describeError } from '../api/client';
 import { listTemplates, previewObjectUrl, useTemplate, type TemplateSummary } from '../api/templates';
 import { useEditor } from '../store/editor';
@@ -54,10 +55,11 @@ export function TemplatesDialog({ onClose }: { onClose: () => void }) {
     }
   };
 
-  return (
-    <div className="modal-backdrop" onClick={onClose}>
-      <div className="modal" role="dialog" aria-label="New from template" onClick={(e) => e.stopPropagation()} data-testid="templates-dialog">
-        <div className="row modal__head">
+  // in <body>: the editor's grid would otherwise place (and clip) a fixed box
+  return createPortal(
+    <div className="tpl-dialog-backdrop" onClick={onClose}>
+      <div className="tpl-dialog" role="dialog" aria-label="New from template" onClick={(e) => e.stopPropagation()} data-testid="templates-dialog">
+        <div className="row tpl-dialog__head">
           <h2>New from template</h2>
           <button onClick={onClose} data-testid="templates-close">Close</button>
         </div>
@@ -77,6 +79,7 @@ export function TemplatesDialog({ onClose }: { onClose: () => void }) {
           ))}
         </div>
       </div>
-    </div>
+    </div>,
+    document.body,
   );
 }
