@@ -30,14 +30,17 @@ def _settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-async def _execute(run: Run, settings: Settings, resume: dict[str, Any] | None = None) -> None:
+async def _execute(
+    run: Run, settings: Settings, resume: dict[str, Any] | None = None, *, record_events: bool = True
+) -> None:
     run.status = "running"
     started = time.perf_counter()
     inputs = hooks.before_run(dict(run.inputs)) if resume is None else run.inputs
+    # A synchronous /run answers with its outputs: unless the graph can stop for an approval (and be
+    # followed after it resumes), nobody reads its events, so none are built.
+    sink = RunSink(run) if record_events else None
     try:
-        outcome = await runner.run_graph(
-            inputs, thread_id=run.id, sink=RunSink(run), resume=resume, settings=settings
-        )
+        outcome = await runner.run_graph(inputs, thread_id=run.id, sink=sink, resume=resume, settings=settings)
     except asyncio.CancelledError:
         run.status, run.finished_at = "cancelled", time.time()
         RUNS.labels(status="cancelled").inc()
@@ -76,7 +79,7 @@ async def run_sync(body: RunInputs, request: Request) -> RunResult:
     run = _store(request).create(_inputs(body))
     try:
         async with asyncio.timeout(settings.run_timeout_s):
-            await _execute(run, settings)
+            await _execute(run, settings, record_events=False)
     except TimeoutError as exc:
         run.status, run.error, run.finished_at = "failed", "timed out", time.time()
         raise HTTPException(status.HTTP_504_GATEWAY_TIMEOUT, f"run {run.id} timed out") from exc
