@@ -8,7 +8,6 @@ Runs are ordinary runs of the pinned version, created and queued through the run
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request, Response, status
@@ -20,8 +19,8 @@ from builder.agents.publish import SLUG_PATTERN, pinned_spec
 from builder.crud import runs as run_store
 from builder.db.models import PublishedRun, utcnow
 from builder.deps import SessionDep
-from builder.errors import ApiError, NotFound
-from builder.routes.runs import _ENDED, RunPublic, RunResume, _enqueue, _public, _sse, _wait, run_queue
+from builder.errors import NotFound
+from builder.routes.runs import _ENDED, RunPublic, RunResume, _enqueue, _public, _wait, run_event_stream, run_queue
 from builder.settings import Settings
 
 router = APIRouter(prefix="/api/agents", tags=["published agents"])
@@ -109,34 +108,8 @@ async def agent_run_events(
     after: Annotated[str | None, Query(max_length=64, description="Same as the Last-Event-ID header.")] = None,
 ) -> StreamingResponse:
     await _agent_run(session, caller, run_id)
-    queue = run_queue(request)
-    resume_from = last_event_id or after
-    if resume_from is not None:
-        try:
-            queue.events.check_id(resume_from)
-        except ValueError as exc:
-            raise ApiError(422, f"Last-Event-ID: {exc}",
-                           [{"loc": ["header", "Last-Event-ID"], "msg": str(exc)}]) from exc
-    sessionmaker = request.app.state.sessionmaker
-    workspace_id = caller.agent.workspace_id
-
-    async def stream() -> AsyncIterator[str]:
-        async for item in queue.events.subscribe(run_id, resume_from, heartbeat=10.0):
-            if item is not None:
-                yield _sse(item)
-                if item.type in ("run_finished", "run_failed", "run_cancelled"):
-                    return
-                continue
-            if await request.is_disconnected():
-                return
-            async with sessionmaker() as fresh:
-                run = await run_store.get_run(fresh, workspace_id=workspace_id, run_id=run_id)
-            if run.status in ("succeeded", "failed", "cancelled"):
-                return
-            yield ": keep-alive\n\n"
-
-    return StreamingResponse(stream(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return run_event_stream(request, run_id=run_id, workspace_id=caller.agent.workspace_id,
+                            resume_from=last_event_id or after)
 
 
 def install_published_api(app: FastAPI, settings: Settings) -> None:

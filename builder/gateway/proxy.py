@@ -16,7 +16,6 @@ import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -27,6 +26,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from builder.context import current_context
+from builder.lifecycle import close_on_shutdown
 from builder.settings import SERVICE_ROLES, Settings
 
 log = logging.getLogger("lcnc.gateway")
@@ -217,16 +217,6 @@ def install_gateway(app: FastAPI, settings: Settings) -> RoleProxy | None:
     app.include_router(status, dependencies=[Depends(current_context)])
     # First, so that no catch-all route (the web app's fallback) shadows a proxied role.
     app.router.routes[0:0] = proxy.routes()
-    inner = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(app_: Any) -> AsyncIterator[Any]:
-        try:
-            async with inner(app_) as state:
-                yield state
-        finally:
-            await proxy.aclose()
-
-    app.router.lifespan_context = lifespan
+    close_on_shutdown(app, proxy.aclose)
     app.state.gateway = proxy
     return proxy

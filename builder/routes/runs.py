@@ -224,8 +224,12 @@ async def run_events(
     after: Annotated[str | None, Query(max_length=64, description="Same as the Last-Event-ID header.")] = None,
 ) -> StreamingResponse:
     await run_store.get_run(session, workspace_id=ctx.workspace_id, run_id=run_id)
+    return run_event_stream(request, run_id=run_id, workspace_id=ctx.workspace_id, resume_from=last_event_id or after)
+
+
+def run_event_stream(request: Request, *, run_id: str, workspace_id: str, resume_from: str | None) -> StreamingResponse:
+    """A run's events as SSE: replay from ``resume_from`` (a Last-Event-ID), then follow until the run ends."""
     queue = run_queue(request)
-    resume_from = last_event_id or after
     if resume_from is not None:
         try:
             queue.events.check_id(resume_from)
@@ -233,12 +237,13 @@ async def run_events(
             raise ApiError(422, f"Last-Event-ID: {exc}",
                            [{"loc": ["header", "Last-Event-ID"], "msg": str(exc)}]) from exc
     sessionmaker = request.app.state.sessionmaker
-    workspace_id = ctx.workspace_id
 
     async def stream() -> AsyncIterator[str]:
         async for item in queue.events.subscribe(run_id, resume_from, heartbeat=10.0):
             if item is not None:
                 yield _sse(item)
+                if item.type in ("run_finished", "run_failed", "run_cancelled"):
+                    return
                 continue
             if await request.is_disconnected():
                 return

@@ -7,13 +7,10 @@ routes besides health that need no credentials), the rate limits, the path guard
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
-
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from builder.lifecycle import close_on_shutdown
 from builder.security.keys import secret_problems
 from builder.security.middleware import IpRateLimit, PathGuard, SecurityHeaders
 from builder.security.ratelimit import make_limiter
@@ -55,14 +52,4 @@ def install_security(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(PathGuard)
     app.add_middleware(SecurityHeaders, hsts=settings.environment == "production")
 
-    inner = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(app_: Any) -> AsyncIterator[Any]:
-        try:
-            async with inner(app_) as state:
-                yield state
-        finally:
-            await limiter.aclose()
-
-    app.router.lifespan_context = lifespan
+    close_on_shutdown(app, limiter.aclose)
