@@ -15,7 +15,12 @@ from runtime.spec.schema import SCHEMA_PATH, render_schema, write_schema
 from runtime.validate import validate_graph
 
 app = typer.Typer(
-    help="lcnc: build, run, export and deploy AI agent and workflow graphs.",
+    help="lcnc: build, run, export and deploy AI agent and workflow graphs.\n\n"
+         "Exit codes: 0 ok, 1 the work failed (a run, a deploy, a check), 2 usage or bad input (unreadable or "
+         "invalid graph, wrong option); `lcnc run` exits 3 while a run waits for a human approval. Long work "
+         "shows progress on stderr when it is a terminal (not with --json or --quiet; LCNC_PROGRESS=1/0 forces "
+         "it). See docs/cli.md.\n\n"
+         "Example: `lcnc templates use support_triage -o triage.json && lcnc run triage.json -i ticket=\"My invoice is wrong\"`",
     no_args_is_help=True,
     rich_markup_mode="markdown",
 )
@@ -105,13 +110,10 @@ def schema(
 
 
 import builder.auth.cli  # noqa: E402,F401 - registers `lcnc user create`
+import builder.cli_export  # noqa: E402,F401 - registers `lcnc export`
 import builder.cli_run  # noqa: E402,F401 - registers `lcnc run`
 import builder.cli_worker  # noqa: E402,F401 - registers `lcnc worker` and `lcnc up`
 import builder.openapi_dump  # noqa: E402,F401 - registers `lcnc openapi`
-from codegen.cli import export_project  # noqa: E402 - `lcnc export`
-
-app.command("export")(export_project)
-
 
 
 @app.command()
@@ -134,7 +136,10 @@ def docs(
     else:
         sys.stdout.write(render_node_reference())
 
+
 import builder.agents.cli  # noqa: E402,F401 - registers `lcnc templates`
+import builder.cli_model  # noqa: E402,F401 - registers `lcnc model`
+import builder.cli_rag  # noqa: E402,F401 - registers `lcnc rag`
 import builder.deploy.cli  # noqa: E402,F401 - registers `lcnc deploy`
 
 if __name__ == "__main__":

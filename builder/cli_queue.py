@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import sys
 from typing import Any
 
 from runtime.engine import RunOutcome
@@ -21,6 +19,7 @@ def run_on_queue(spec: GraphSpec, inputs: dict[str, Any], *, events: bool, appro
 
 async def _run(spec: GraphSpec, inputs: dict[str, Any], *, events: bool, approve: bool | None, comment: str,
                timeout: float) -> RunOutcome:
+    from builder.cli_run import print_event
     from builder.context import ensure_local_identity
     from builder.crud import runs as run_store
     from builder.db.engine import make_engine, make_sessionmaker
@@ -60,8 +59,7 @@ async def _run(spec: GraphSpec, inputs: dict[str, Any], *, events: bool, approve
                     continue
                 last = item.id
                 if events:
-                    sys.stdout.write(json.dumps(item.event, ensure_ascii=False, default=str) + "\n")
-                    sys.stdout.flush()
+                    print_event(item.event)
                 if item.type in _SEGMENT_END:
                     ended = item.type
                     break

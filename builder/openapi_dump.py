@@ -37,7 +37,10 @@ def openapi(
     check: Annotated[bool, typer.Option("--check", help="Exit 1 when web/openapi.json is stale.")] = False,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file instead.")] = None,
 ) -> None:
-    """Print, write or check the platform's OpenAPI JSON (source of the web editor's API types)."""
+    """Print, write or check the platform's OpenAPI JSON (source of the web editor's API types).
+
+    Example: `lcnc openapi --write && (cd web && npm run gen:api)`
+    """
     text = render_openapi()
     if check:
         fresh = OPENAPI_PATH.exists() and OPENAPI_PATH.read_text(encoding="utf-8") == text

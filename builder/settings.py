@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     database_max_overflow: int = 20
     database_pool_timeout: float = 30.0
     database_pool_recycle: int = 1800
+    checkpoint_synchronous_commit: bool = Field(
+        default=False, description="Run checkpoints wait for PostgreSQL's WAL flush. Off: a lost worker still loses "
+        "nothing; only a PostgreSQL crash can drop the last moments of checkpoints (those steps run again).")
 
     redis_url: str = ""
     redis_max_connections: int = 50
@@ -61,6 +64,8 @@ class Settings(BaseSettings):
     log_json: bool = True
     worker_metrics_port: int = Field(default=9464, description="Port of a worker's /metrics; 0 turns it off.")
     worker_metrics_host: str = "0.0.0.0"  # noqa: S104 - scraped by Prometheus from outside the pod
+    worker_stale_after_s: float = Field(default=30.0, gt=0, description="Services view: a worker not heard from "
+                                        "this long (and two of its heartbeats) is listed as stale.")
     log_level: str = "INFO"
     gateway_upstreams: dict[str, str] = Field(default_factory=dict, description='Gateway: JSON {"role": "base URL"}.')
     gateway_timeout: float = Field(default=30.0, gt=0, description="Gateway: seconds to wait for an upstream's answer.")

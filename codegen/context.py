@@ -11,6 +11,7 @@ from codegen.escape import json_text, one_line
 from codegen.manifest import GENERATOR_VERSION
 from codegen.naming import constant_names, dns_label, field_names, unique_idents
 from codegen.options import ProjectOptions
+from runtime.compile import plan
 from runtime.nodes._providers import DEFAULT_KEY_SECRETS
 from runtime.nodes.base import NodeKind
 from runtime.nodes.registry import KINDS
@@ -43,8 +44,18 @@ SERVICE_KINDS = {
     "sql_query": "a SQL database",
 }
 LLM_KINDS = ("llm", "supervisor")
-# Extra modules a kind needs through its context rather than through imports.
-CONTEXT_MODULES = {"tool": ("runtime.nodes._tools",), "llm": ("runtime.nodes._tools",)}
+RAG_KINDS = ("rag_ingest", "rag_retrieve")
+# Extra modules a kind needs through its context (tools, run services) rather than through imports.
+TOOLS_MODULE = "runtime.nodes._tools"
+CONTEXT_MODULES = {
+    "tool": (TOOLS_MODULE,),
+    "llm": (TOOLS_MODULE,),
+    "http": ("runtime.nodes._http",),
+    "mcp_tool": ("runtime.nodes._mcp", "runtime.nodes._http"),
+    "rag_ingest": ("runtime.nodes._rag",),
+    "rag_retrieve": ("runtime.nodes._rag",),
+    "sql_query": ("runtime.nodes._sql",),
+}
 
 
 def all_kinds(spec: GraphSpec, options: ProjectOptions) -> list[str]:
@@ -54,7 +65,7 @@ def all_kinds(spec: GraphSpec, options: ProjectOptions) -> list[str]:
 
 
 def extra_modules(kinds: tuple[str, ...]) -> tuple[str, ...]:
-    """Modules the kinds need through their context (the tools), not through imports."""
+    """Modules the kinds need through their context (tools, run services), not through imports."""
     return tuple(sorted({module for kind in kinds for module in CONTEXT_MODULES.get(kind, ())}))
 
 
@@ -123,10 +134,9 @@ def lg_name(node_id: str) -> str:
 def _wiring(spec: GraphSpec) -> dict[str, Any]:
     """Nodes with their wires, the ports they wait for and their destinations, in the graph's own order."""
     out_edges: dict[str, list[Any]] = defaultdict(list)
-    connected: dict[str, set[str]] = defaultdict(set)
     for edge in spec.edges:
         out_edges[edge.source.node].append(edge)
-        connected[edge.target.node].add(edge.target.port)
+    planned = plan(spec)  # the runtime's own answer to which ports each node waits for
     consts = constant_names([node.id for node in spec.nodes], _RESERVED_CONSTS)
     nodes = []
     for index, node in enumerate(spec.nodes):
@@ -146,7 +156,7 @@ def _wiring(spec: GraphSpec) -> dict[str, Any]:
                 "label": node.label,
                 "config": _config_dump(kind, node),
                 "wires": wires,
-                "waits_for": tuple(p.name for p in kind.inputs if p.required and p.name in connected[node.id]),
+                "waits_for": planned[node.id].waits_for,
                 "destinations": tuple(dict.fromkeys(lg_name(e.target.node) for e in out_edges[node.id])),
             }
         )
@@ -233,6 +243,46 @@ def _needs(graphs: list[GraphSpec]) -> list[str]:
     return sorted(needs)
 
 
+def _env_names(prefix: str, names: list[str]) -> dict[str, str]:
+    """Distinct environment variable names for graph names (``a-b`` and ``a_b`` may both exist)."""
+    taken: set[str] = set()
+    result: dict[str, str] = {}
+    for name in names:
+        base = prefix + name.upper().replace("-", "_")
+        env, counter = base, 2
+        while env in taken:
+            env = f"{base}_{counter}"
+            counter += 1
+        taken.add(env)
+        result[name] = env
+    return result
+
+
+def _named(graphs: list[GraphSpec], kind: str, field_name: str) -> list[str]:
+    return sorted({str(node.config[field_name]) for graph in graphs for node in graph.nodes if node.kind == kind})
+
+
+def _services(graphs: list[GraphSpec], kinds: list[str]) -> dict[str, Any]:
+    """What the run services of the project hold: the settings each service kind reads, by name only.
+
+    SQL connections and MCP servers are the ones the graph names; their URL (SQL) and bearer token (MCP)
+    come from environment variables that the Kubernetes manifests fill from the project's Secret.
+    """
+    sql = _env_names("SQL_URL_", _named(graphs, "sql_query", "connection"))
+    mcp = _env_names("MCP_TOKEN_", _named(graphs, "mcp_tool", "server"))
+    result = {
+        "any": any(kind in SERVICE_KINDS for kind in kinds),
+        # The SSRF policy guards http nodes and the URLs of MCP servers, as on the platform.
+        "http": "http" in kinds or "mcp_tool" in kinds,
+        "rag": any(kind in RAG_KINDS for kind in kinds),
+        "sql": [{"name": name, "env": env} for name, env in sql.items()],
+        "mcp": [{"name": name, "env": env} for name, env in mcp.items()],
+    }
+    # Variables read from the Secret: optional, so a pod without one still starts and the run says what is missing.
+    result["secret_env"] = [item["env"] for item in result["sql"] + result["mcp"]]
+    return result
+
+
 def build(spec: GraphSpec, options: ProjectOptions, third_party: list[str] | None = None) -> dict[str, Any]:
     """The context of every template; ``third_party`` lists the distributions the carried modules need."""
     third_party = third_party or []
@@ -250,7 +300,8 @@ def build(spec: GraphSpec, options: ProjectOptions, third_party: list[str] | Non
     ]
     needs = _needs(graphs)
     extra = extra_modules(tuple(kinds))
-    deps = list(dep_table.BASE) + third_party
+    services = _services(graphs, kinds)
+    deps = list(dep_table.BASE) + third_party + dep_table.for_kinds(kinds)
     # Runs live in the service's memory, so no graph needs Redis or PostgreSQL beside it yet; the
     # template adds them (with health checks) the day a kind does.
     compose_services: list[dict[str, str]] = []
@@ -276,7 +327,10 @@ def build(spec: GraphSpec, options: ProjectOptions, third_party: list[str] | Non
 
         "wiring": _wiring(spec),
         "subgraphs": subgraphs,
-        "uses_tools": bool(extra),
+        "uses_tools": TOOLS_MODULE in extra,
+        "services": services,
+        # The embedding model needs torch: the image installs its CPU build first (no CUDA libraries).
+        "torch_cpu_pin": dep_table.pinned(["torch"])[0] if "torch" in dep_table.for_kinds(kinds) else "",
         "waits_for_approval": "human_approval" in kinds,
         "checkpointer": "human_approval" in kinds,
         "offline": not needs,

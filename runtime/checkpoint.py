@@ -38,24 +38,106 @@ class StrictSerializer(JsonPlusSerializer):
         return super().loads_typed(data)
 
 
+_PLAIN_TYPES = frozenset(_PLAIN)
+
+
 def _check_value(value: Any, depth: int) -> None:
+    if type(value) in _PLAIN_TYPES:  # the common case first, without isinstance chains
+        return
     if depth > _MAX_DEPTH:
         raise TypeError("checkpoint value is nested too deeply")
     if isinstance(value, _PLAIN):
         return
     if isinstance(value, dict):
         for key, item in value.items():
-            _check_value(key, depth + 1)
-            _check_value(item, depth + 1)
+            if type(key) not in _PLAIN_TYPES:
+                _check_value(key, depth + 1)
+            if type(item) not in _PLAIN_TYPES:
+                _check_value(item, depth + 1)
         return
     if isinstance(value, list | tuple | set | frozenset):
         for item in value:
-            _check_value(item, depth + 1)
+            if type(item) not in _PLAIN_TYPES:
+                _check_value(item, depth + 1)
         return
     cls = type(value)
     if any((klass.__module__, klass.__qualname__) in SAFE_MSGPACK_TYPES for klass in cls.__mro__):
         return
     raise TypeError(f"refusing to checkpoint a {cls.__module__}.{cls.__qualname__}: run state must be JSON-like data")
+
+
+_WRITES_SQL = """
+    INSERT INTO checkpoint_writes (thread_id, checkpoint_ns, checkpoint_id, task_id, task_path, idx, channel, type, blob)
+    SELECT %s, %s, %s, %s, %s, w.idx, w.channel, w.type, w.blob
+    FROM unnest(%s::int[], %s::text[], %s::text[], %s::bytea[]) AS w(idx, channel, type, blob)
+    ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) DO {on_conflict}
+"""
+_UPSERT_WRITES_SQL = _WRITES_SQL.format(on_conflict="UPDATE SET channel = EXCLUDED.channel, type = EXCLUDED.type, "
+                                                    "blob = EXCLUDED.blob")
+_INSERT_WRITES_SQL = _WRITES_SQL.format(on_conflict="NOTHING")
+_CHECKPOINT_SQL = """
+    WITH blobs AS (
+        INSERT INTO checkpoint_blobs (thread_id, checkpoint_ns, channel, version, type, blob)
+        SELECT %(thread_id)s, %(ns)s, b.channel, b.version, b.type, b.blob
+        FROM unnest(%(channels)s::text[], %(versions)s::text[], %(types)s::text[], %(blobs)s::bytea[])
+            AS b(channel, version, type, blob)
+        ON CONFLICT (thread_id, checkpoint_ns, channel, version) DO NOTHING
+    )
+    INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, checkpoint, metadata)
+    VALUES (%(thread_id)s, %(ns)s, %(id)s, %(parent)s, %(checkpoint)s, %(metadata)s)
+    ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id)
+    DO UPDATE SET checkpoint = EXCLUDED.checkpoint, metadata = EXCLUDED.metadata
+"""
+
+
+def _platform_saver_class() -> type:
+    """AsyncPostgresSaver with each write as one statement: a checkpoint and its new channel values in one
+    round trip, a task's writes in another, serialized in place (no thread hop, no pipeline syncs). The
+    tables, rows and reads are LangGraph's own."""
+    from langgraph.checkpoint.base import get_serializable_checkpoint_metadata
+    from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+    from langgraph.checkpoint.postgres.base import WRITES_IDX_MAP
+    from langgraph.checkpoint.serde.types import _DeltaSnapshot
+    from psycopg.types.json import Jsonb
+
+    class PlatformPostgresSaver(AsyncPostgresSaver):
+        async def aput(self, config: Any, checkpoint: Any, metadata: Any, new_versions: Any) -> Any:
+            configurable = config["configurable"]
+            thread_id, ns = configurable["thread_id"], configurable["checkpoint_ns"]
+            inline: dict[str, Any] = {}
+            blobs: dict[str, Any] = {}
+            for key, value in checkpoint["channel_values"].items():
+                if isinstance(value, _DeltaSnapshot):
+                    blobs[key], inline[key] = value, True
+                elif value is None or isinstance(value, str | int | float | bool):
+                    inline[key] = value
+                else:
+                    blobs[key] = value
+            rows = self._dump_blobs(thread_id, ns, blobs, {k: v for k, v in new_versions.items() if k in blobs})
+            params = {
+                "thread_id": thread_id, "ns": ns, "id": checkpoint["id"], "parent": configurable.get("checkpoint_id"),
+                "checkpoint": Jsonb({**checkpoint, "channel_values": inline}),
+                "metadata": Jsonb(get_serializable_checkpoint_metadata(config, metadata)),
+                "channels": [row[2] for row in rows], "versions": [row[3] for row in rows],
+                "types": [row[4] for row in rows], "blobs": [row[5] for row in rows],
+            }
+            async with self._cursor() as cur:
+                await cur.execute(_CHECKPOINT_SQL, params)
+            return {"configurable": {"thread_id": thread_id, "checkpoint_ns": ns, "checkpoint_id": checkpoint["id"]}}
+
+        async def aput_writes(self, config: Any, writes: Any, task_id: str, task_path: str = "") -> None:
+            configurable = config["configurable"]
+            rows = self._dump_writes(configurable["thread_id"], configurable["checkpoint_ns"],
+                                     configurable["checkpoint_id"], task_id, task_path, writes)
+            if not rows:
+                return
+            query = _UPSERT_WRITES_SQL if all(w[0] in WRITES_IDX_MAP for w in writes) else _INSERT_WRITES_SQL
+            first = rows[0]
+            async with self._cursor() as cur:
+                await cur.execute(query, (*first[:5], [row[5] for row in rows], [row[6] for row in rows],
+                                          [row[7] for row in rows], [row[8] for row in rows]))
+
+    return PlatformPostgresSaver
 
 
 def _postgres_conninfo(database_url: str) -> str:
@@ -74,20 +156,28 @@ def is_postgres(database_url: str) -> bool:
 
 
 @asynccontextmanager
-async def open_checkpointer(database_url: str, *, pool_size: int = 4) -> AsyncIterator[Any]:
-    """An async checkpointer on the platform DB for the life of the context (tables must exist: see setup)."""
+async def open_checkpointer(database_url: str, *, pool_size: int = 4,
+                            synchronous_commit: bool = False) -> AsyncIterator[Any]:
+    """An async checkpointer on the platform DB for the life of the context (tables must exist: see setup).
+
+    On PostgreSQL, checkpoint writes by default do not wait for the server's WAL flush
+    (``synchronous_commit=off`` on these connections only). A lost *worker* loses nothing: every
+    checkpoint it wrote is already in the server. Only a crash of the PostgreSQL server itself can drop
+    the last fraction of a second of checkpoints; a run then resumes from an earlier one and repeats
+    those steps, as after a lost worker. ``synchronous_commit=True`` waits for the flush of every write.
+    """
     if is_postgres(database_url):
-        from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
         from psycopg.rows import dict_row
         from psycopg_pool import AsyncConnectionPool
 
+        options = {} if synchronous_commit else {"options": "-c synchronous_commit=off"}
         pool = AsyncConnectionPool(
             _postgres_conninfo(database_url), min_size=1, max_size=pool_size, open=False,
-            kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+            kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row, **options},
         )
         await pool.open()
         try:
-            yield AsyncPostgresSaver(pool, serde=StrictSerializer())
+            yield _platform_saver_class()(pool, serde=StrictSerializer())
         finally:
             await pool.close()
         return

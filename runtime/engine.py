@@ -71,12 +71,14 @@ async def run_graph(
     resume: dict[str, Any] | None = None,
     services: RunServices | None = None,
     run_id: str | None = None,
+    fresh: bool = False,
 ) -> RunOutcome:
     """Run ``spec`` with ``inputs`` (or resume a waiting run with ``resume``) and report the outcome.
 
     ``thread_id`` names the run's checkpoints; resuming needs the same ``checkpointer`` and thread.
     Without a checkpointer a graph with a human approval gets an in-memory one (its waiting run
     cannot be resumed by a later call). ``run_id`` (default: the thread id) is stamped on events.
+    ``fresh`` says the thread has no checkpoints yet (a run's first delivery), which saves looking.
     """
     emit = safe_emitter(sink, run_id or thread_id)
     started = time.perf_counter()
@@ -123,7 +125,7 @@ async def run_graph(
                 payload = None  # answered already, then its worker was lost: continue from the checkpoint
             else:
                 return await finish(RunOutcome("failed", error=f"run '{thread_id}' is not waiting for an answer"))
-        elif durable and _unfinished(await graph.aget_state(config)):
+        elif durable and not fresh and _unfinished(await graph.aget_state(config)):
             payload = None  # the run stopped mid-graph (its worker was lost): continue from its last checkpoint
         else:
             payload = initial_state(values)

@@ -46,7 +46,7 @@ def use_template(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print {id, path, template} as JSON.")] = False,
 ) -> None:
-    """Write a starter graph to a file; exit 1 for an unknown template, 2 when the file exists (without --force).
+    """Write a starter graph to a file; exit 2 for an unknown template or when the file exists (without --force).
 
     Example: `lcnc templates use support_triage -o triage.json && lcnc validate triage.json`
     """
@@ -56,7 +56,7 @@ def use_template(
 
     if get_template(template_id) is None:
         typer.echo(f"error: unknown template '{template_id}'; see `lcnc templates list`", err=True)
-        raise typer.Exit(1)
+        raise typer.Exit(2)
     if output.exists() and not force:
         typer.echo(f"error: {output} exists; pass --force to overwrite it", err=True)
         raise typer.Exit(2)

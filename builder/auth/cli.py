@@ -9,8 +9,9 @@ import typer
 
 from builder.cli import app
 
-user_app = typer.Typer(help="Users of the platform (production installs log in; local mode has one user).",
-                       no_args_is_help=True)
+user_app = typer.Typer(help="Users of the platform (production installs log in; local mode has one user).\n\n"
+                            "Example: `lcnc user create --email admin@example.com --workspace Acme`",
+                       no_args_is_help=True, rich_markup_mode="markdown")
 app.add_typer(user_app, name="user")
 
 

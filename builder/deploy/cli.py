@@ -13,6 +13,7 @@ import yaml
 from pydantic import ValidationError
 
 from builder.cli import app
+from builder.cli_progress import CliProgress, StepHandle
 from builder.deploy.engine import Engine
 from builder.deploy.errors import DeployError
 from builder.deploy.kube import Kube
@@ -31,8 +32,12 @@ def secret_env(name: str) -> str:
 
 
 class _Printer:
-    def __init__(self, as_json: bool) -> None:
+    """Status events as lines on stdout (or JSON lines); the latest one also shows beside the progress spinner."""
+
+    def __init__(self, as_json: bool, progress: CliProgress, step: StepHandle | None = None) -> None:
         self.as_json = as_json
+        self.progress = progress
+        self.step = step
 
     def __call__(self, event: dict[str, Any]) -> None:
         if self.as_json:
@@ -40,22 +45,31 @@ class _Printer:
 
             typer.echo(json.dumps(event, default=str))
             return
-        kind = event.get("type")
-        if kind == "object_applied":
-            typer.echo(f"{event['kind'].lower()}/{event['name']} {event['action']}")
-        elif kind == "preflight":
-            for check in event.get("checks", []):
-                if check["status"] != "ok":
-                    typer.echo(f"preflight {check['status']}: {check['message']}")
-        elif kind in ("rollout_progress", "build_progress"):
-            typer.echo(f"{'build' if kind == 'build_progress' else 'rollout'}: {event['message']}")
-        elif kind in ("pod_status", "k8s_event"):
-            subject = event.get("pod") or event.get("object")
-            typer.echo(f"{subject}: {event.get('reason') or ''} {event.get('message') or ''}".rstrip())
-        elif kind in ("object_reverted", "object_deleted"):
-            typer.echo(f"{event['kind'].lower()}/{event['name']} {event.get('action') or 'deleted'}")
-        elif kind == "deploy_failed":
-            typer.echo(f"deploy failed: {event['error']}", err=True)
+        line = _describe(event)
+        if line is None:
+            return
+        if self.step is not None:
+            self.step.update(line)
+        self.progress.echo(line, err=event.get("type") == "deploy_failed")
+
+
+def _describe(event: dict[str, Any]) -> str | None:
+    kind = event.get("type")
+    if kind == "object_applied":
+        return f"{event['kind'].lower()}/{event['name']} {event['action']}"
+    if kind == "preflight":
+        problems = [f"preflight {c['status']}: {c['message']}" for c in event.get("checks", []) if c["status"] != "ok"]
+        return "\n".join(problems) or None
+    if kind in ("rollout_progress", "build_progress"):
+        return f"{'build' if kind == 'build_progress' else 'rollout'}: {event['message']}"
+    if kind in ("pod_status", "k8s_event"):
+        subject = event.get("pod") or event.get("object")
+        return f"{subject}: {event.get('reason') or ''} {event.get('message') or ''}".rstrip()
+    if kind in ("object_reverted", "object_deleted"):
+        return f"{event['kind'].lower()}/{event['name']} {event.get('action') or 'deleted'}"
+    if kind == "deploy_failed":
+        return f"deploy failed: {event['error']}"
+    return None
 
 
 @app.command("deploy")
@@ -78,16 +92,22 @@ def deploy(
     wait: Annotated[bool, typer.Option("--wait/--no-wait", help="Follow the rollout until it completes.")] = True,
     timeout: Annotated[float | None, typer.Option(help="Rollout timeout in seconds.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the manifests (YAML) and apply nothing.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print status events as JSON lines.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print status events as JSON lines (no progress).")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
 ) -> None:
     """Deploy a graph file to a cluster: render the project, apply its manifests, follow the rollout.
 
     Secrets the graph refers to are read from `SECRET_<NAME>` environment variables. Exit code 0 when deployed,
     1 when the deploy failed (the attempt is reverted), 2 for bad input (graph, kubeconfig, missing secret).
 
-    Example: `lcnc deploy graph.json --kubeconfig ~/.kube/config --namespace apps`
+    Examples:
+
+    * `lcnc deploy graph.json --kubeconfig ~/.kube/config --namespace apps`
+    * `lcnc deploy graph.json --dry-run > manifests.yaml` (apply nothing)
+    * `lcnc deploy graph.json --json | jq -c 'select(.type == "rollout_progress")'`
     """
     settings = Settings()
+    progress = CliProgress.for_command(as_json=as_json, quiet=quiet)
     try:
         spec = load_graph(graph.read_bytes())
     except (DocumentError, ValidationError) as exc:
@@ -125,19 +145,22 @@ def deploy(
         missing = [secret_env(ref["name"]) for ref in refs if ref["name"] not in values]
         if missing:
             _bad_input(f"the graph refers to secrets; set {', '.join(missing)} in the environment")
-        plan = build_plan(spec, graph_version=graph_version, namespace=namespace, options=options,
-                          deployment_id=cli_deployment_id(namespace, options.name or spec.id),
-                          runner_image=image or settings.deploy_runner_image, secret_values=values,
-                          strategy=strategy, registry=registry or settings.deploy_registry,
-                          registry_secret=registry_secret)
+        with progress.step(f"rendering '{spec.name}' for namespace {namespace}"):
+            plan = build_plan(spec, graph_version=graph_version, namespace=namespace, options=options,
+                              deployment_id=cli_deployment_id(namespace, options.name or spec.id),
+                              runner_image=image or settings.deploy_runner_image, secret_values=values,
+                              strategy=strategy, registry=registry or settings.deploy_registry,
+                              registry_secret=registry_secret)
     except (ExportError, ValueError) as exc:
         _bad_input(str(exc))
     if dry_run or kube is None:
         sys.stdout.write(yaml.safe_dump_all(plan.manifests(), sort_keys=False))
         return
-    engine = Engine(kube, emit=_Printer(as_json), rollout_timeout=timeout or settings.deploy_rollout_timeout)
+    printer = _Printer(as_json, progress)
+    engine = Engine(kube, emit=printer, rollout_timeout=timeout or settings.deploy_rollout_timeout)
     try:
-        with kube:
+        with kube, progress.step(f"deploying {plan.app_name} to namespace {plan.namespace}") as step:
+            printer.step = step
             engine.deploy(plan, wait=wait)
     except DeployError as exc:
         if not as_json:

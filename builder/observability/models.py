@@ -1,4 +1,4 @@
-"""Tables of the span store and the log store that serve the trace view without a collector."""
+"""Tables of the span store and the log store that serve the trace view without a collector, and worker presence."""
 
 from __future__ import annotations
 
@@ -49,3 +49,21 @@ class LogRecordRow(Base):
     trace_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     span_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
     run_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class WorkerRow(Base):
+    """One live (or lately live) worker process; written by runtime.worker.presence, read by the services view."""
+
+    __tablename__ = "workers"
+    __table_args__ = (Index("ix_workers_last_seen", "last_seen"),)
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)  # the Celery node name, e.g. lcnc@host-1234
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    namespace: Mapped[str] = mapped_column(String(100))
+    queue: Mapped[str] = mapped_column(String(200))
+    version: Mapped[str] = mapped_column(String(50))
+    concurrency: Mapped[int] = mapped_column(Integer)
+    heartbeat_s: Mapped[float] = mapped_column(Float)
+    metrics_port: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime())

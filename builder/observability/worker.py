@@ -11,6 +11,7 @@ import logging
 
 from builder.observability.setup import setup_observability
 from builder.settings import Settings
+from runtime.worker.presence import note_metrics_port
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ def setup_worker_observability(settings: Settings, *, tries: int = 8) -> int | N
         except OSError:
             continue
         log.info("worker metrics on port %d", port)
+        note_metrics_port(port)  # the services view shows where this worker's metrics are
         return port
     log.warning("no free port for worker metrics from %d", settings.worker_metrics_port)
     return None

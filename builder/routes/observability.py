@@ -1,11 +1,11 @@
-"""The observability API: traces (list and span tree), a metrics summary, logs by run or trace, services."""
+"""The observability API: traces (list and span tree), a metrics summary, logs by run or trace, services and workers."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 from sqlalchemy import select
 
@@ -14,6 +14,7 @@ from builder.deps import ContextDep, SessionDep, SettingsDep
 from builder.errors import NotFound
 from builder.observability.models import LogRecordRow, SpanRecord
 from builder.observability.setup import flush_observability
+from builder.observability.workers import WorkerPublic, list_workers
 
 router = APIRouter(prefix="/api/observability", tags=["observability"])
 
@@ -65,6 +66,19 @@ class LogLine(BaseModel):
     trace_id: str | None
     span_id: str | None
     run_id: str | None
+
+
+class ServiceRole(BaseModel):
+    role: str
+    status: Literal["ok"]
+    version: str
+    health: str
+
+
+class ServicesPublic(BaseModel):
+    roles: list[ServiceRole]
+    workers: list[WorkerPublic]
+    stale_after_s: float
 
 
 def _span(row: SpanRecord) -> SpanPublic:
@@ -174,10 +188,10 @@ async def recent_logs(
     return [LogLine.model_validate(row, from_attributes=True) for row in rows]
 
 
-@router.get("/services", summary="Every service role served here and every live worker")
-async def services(request: Request, settings: SettingsDep, _ctx: ContextDep) -> dict[str, Any]:
-    roles = [{"role": role, "status": "ok", "version": __version__, "health": f"/api/{role}/health"}
+@router.get("/services", response_model=ServicesPublic,
+            summary="Every service role served here and every worker heard from lately")
+async def services(session: SessionDep, settings: SettingsDep, _ctx: ContextDep) -> ServicesPublic:
+    roles = [ServiceRole(role=role, status="ok", version=__version__, health=f"/api/{role}/health")
              for role in settings.services]
-    probe = getattr(request.app.state, "worker_probe", None)
-    workers = await probe() if probe is not None else []
-    return {"roles": roles, "workers": workers}
+    workers = await list_workers(session, stale_after_s=settings.worker_stale_after_s)
+    return ServicesPublic(roles=roles, workers=workers, stale_after_s=settings.worker_stale_after_s)

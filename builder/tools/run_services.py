@@ -15,12 +15,21 @@ from builder.db.models import Graph, GraphVersion
 from builder.secrets.store import SecretNotFound, resolve_secret
 from builder.settings import Settings
 from builder.tools.catalogue import load_tools
-from builder.tools.services import http_policy, mcp_registry, rag_store, secret_names, sql_connections
+from builder.tools.services import (
+    http_policy,
+    mcp_registry,
+    rag_store,
+    secret_names,
+    settings_mcp_registry,
+    sql_connections,
+)
 from runtime.compile import RunServices
 from runtime.nodes._tools import BUILTIN_TOOLS
 from runtime.spec import GraphSpec
 
 MAX_GRAPH_TOOL_DEPTH = 4
+# Kinds that may call a workspace's MCP servers (a subgraph's nodes run with its parent's services).
+_USES_WORKSPACE_MCP = frozenset({"mcp_tool", "subgraph", "llm", "supervisor", "tool"})
 
 
 def tool_ids_of(spec: GraphSpec) -> list[str]:
@@ -37,21 +46,26 @@ def tool_ids_of(spec: GraphSpec) -> list[str]:
 
 async def build_run_services(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, workspace_id: str,
                              spec: GraphSpec, *, depth: int = 0) -> RunServices:
-    async with sessionmaker() as session:
-        registry = await mcp_registry(session, settings, workspace_id)
-        secrets: dict[str, str] = {}
-        for name in secret_names(node.config for node in spec.nodes):
-            try:
-                secrets[name] = await resolve_secret(session, workspace_id, name, settings=settings)
-            except SecretNotFound:
-                continue
+    tool_ids = tool_ids_of(spec)
+    wanted_secrets = secret_names(node.config for node in spec.nodes)
+    secrets: dict[str, str] = {}
+    if tool_ids or wanted_secrets or any(node.kind in _USES_WORKSPACE_MCP for node in spec.nodes):
+        async with sessionmaker() as session:
+            registry = await mcp_registry(session, settings, workspace_id)
+            for name in wanted_secrets:
+                try:
+                    secrets[name] = await resolve_secret(session, workspace_id, name, settings=settings)
+                except SecretNotFound:
+                    continue
+    else:  # nothing here can reach the workspace's MCP servers or secrets: no DB round trip before the run
+        registry = settings_mcp_registry(settings)
 
     async def services_for(inner: GraphSpec) -> RunServices:
         if depth >= MAX_GRAPH_TOOL_DEPTH:
             return RunServices()
         return await build_run_services(sessionmaker, settings, workspace_id, inner, depth=depth + 1)
 
-    tools, _unknown = await load_tools(sessionmaker, settings, workspace_id, tool_ids_of(spec),
+    tools, _unknown = await load_tools(sessionmaker, settings, workspace_id, tool_ids,
                                        services_factory=services_for, registry=registry)
 
     async def resolve_graph(graph_id: str, version: int | None) -> GraphSpec | None:

@@ -48,6 +48,11 @@ def settings_mcp_servers(settings: Settings) -> list[McpServerConfig]:
     return servers
 
 
+def settings_mcp_registry(settings: Settings) -> McpRegistry:
+    """Only the admin-approved servers of the settings (for runs that cannot name a workspace server)."""
+    return McpRegistry({server.name: server for server in settings_mcp_servers(settings)}, policy=http_policy(settings))
+
+
 async def mcp_registry(session: AsyncSession, settings: Settings, workspace_id: str) -> McpRegistry:
     """Settings servers plus the workspace's HTTP servers (bearer token from their secret)."""
     servers = {server.name: server for server in settings_mcp_servers(settings)}

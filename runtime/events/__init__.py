@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +33,36 @@ def open_event_stream(*, redis_url: str = "", sqlite_path: Path | None = None, p
 
 
 class StreamSink:
-    """The engine's event sink for one run: stamps the run id and appends to the stream."""
+    """The engine's event sink for one run: stamps the run id and appends to the stream.
+
+    ``emit`` never waits for the stream: events queue in order and one background task appends
+    whatever has queued in a single round trip, so a run does not pay a write per event. ``flush``
+    waits until everything emitted so far is stored (and raises what the stream raised).
+    """
 
     def __init__(self, stream: EventStream, run_id: str) -> None:
         self.stream = stream
         self.run_id = run_id
+        self._queued: list[dict[str, Any]] = []
+        self._drain: asyncio.Task[None] | None = None
+        self._error: BaseException | None = None
 
     async def emit(self, event: dict[str, Any]) -> None:
-        await self.stream.publish(self.run_id, {**event, "run_id": self.run_id})
+        self._queued.append({**event, "run_id": self.run_id})
+        if self._drain is None or self._drain.done():
+            self._drain = asyncio.create_task(self._append_queued())
+
+    async def _append_queued(self) -> None:
+        while self._queued:
+            batch, self._queued = self._queued, []
+            try:
+                await self.stream.publish_many(self.run_id, batch)
+            except Exception as exc:  # kept for flush(); later events still get their chance
+                self._error = exc
+
+    async def flush(self) -> None:
+        while self._drain is not None and not self._drain.done():
+            await asyncio.shield(self._drain)
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error

@@ -31,6 +31,10 @@ class EventStream(ABC):
     async def publish(self, run_id: str, event: dict[str, Any]) -> str:
         """Append ``event`` to the run's stream; returns its id."""
 
+    async def publish_many(self, run_id: str, events: list[dict[str, Any]]) -> list[str]:
+        """Append ``events`` in order; backends override this to do it in one round trip."""
+        return [await self.publish(run_id, event) for event in events]
+
     @abstractmethod
     async def read(self, run_id: str, after: str | None = None, limit: int = 500) -> list[StoredEvent]:
         """Events after the id ``after`` (from the start when None), oldest first, at most ``limit``."""

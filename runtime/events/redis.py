@@ -32,6 +32,15 @@ class RedisEventStream(EventStream):
             event_id, _ = await pipe.execute()
         return event_id.decode() if isinstance(event_id, bytes) else str(event_id)
 
+    async def publish_many(self, run_id: str, events: list[dict[str, Any]]) -> list[str]:
+        key = self.key(run_id)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for event in events:
+                pipe.xadd(key, {"e": json.dumps(event, default=str)}, maxlen=MAX_EVENTS_PER_RUN, approximate=True)
+            pipe.expire(key, self._keep)
+            *event_ids, _ = await pipe.execute()
+        return [event_id.decode() if isinstance(event_id, bytes) else str(event_id) for event_id in event_ids]
+
     def check_id(self, event_id: str) -> None:
         if not _ID_RE.match(event_id):
             raise ValueError(f"'{event_id[:40]}' is not an event id of this stream")

@@ -40,6 +40,22 @@ class SQLiteEventStream(EventStream):
     async def publish(self, run_id: str, event: dict[str, Any]) -> str:
         return await asyncio.to_thread(self._publish, run_id, json.dumps(event, default=str))
 
+    def _publish_many(self, run_id: str, data: list[str]) -> list[str]:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                ids = [str(self._conn.execute("INSERT INTO run_events (run_id, data) VALUES (?, ?)",
+                                              (run_id, item)).lastrowid) for item in data]
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+            return ids
+
+    async def publish_many(self, run_id: str, events: list[dict[str, Any]]) -> list[str]:
+        data = [json.dumps(event, default=str) for event in events]
+        return await asyncio.to_thread(self._publish_many, run_id, data)
+
     def check_id(self, event_id: str) -> None:
         if not event_id.isdigit() or len(event_id) > 18:
             raise ValueError(f"'{event_id[:40]}' is not an event id of this stream")

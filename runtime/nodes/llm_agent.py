@@ -1,14 +1,31 @@
-"""llm: an LLM agent that can call tools in a bounded ReAct loop."""
+"""llm: an LLM agent that can call tools, run by an agent engine (a bounded ReAct loop by default)."""
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
+from runtime.nodes._agent_engines import DEFAULT_ENGINE, ENGINES, AgentRequest, get_engine
 from runtime.nodes._context import MEMORY, NodeContext, NodeError
 from runtime.nodes._llm_config import ModelConfig
-from runtime.nodes._providers import Message, ask, make_provider, provider_memory
+from runtime.nodes._providers import Message
 from runtime.nodes._template import placeholders, render_text, to_text
 from runtime.nodes.base import NodeKind, Port, Template
+
+
+def _registered_engine(name: str) -> str:
+    if name not in ENGINES:
+        raise ValueError(f"unknown agent engine '{name}'; registered: {', '.join(ENGINES)}")
+    return name
+
+
+def _engine_choices(schema: dict[str, Any]) -> None:
+    # Read when the schema is rendered, so the editor offers every registered engine.
+    schema["enum"] = list(ENGINES)
+
+
+# The registered engine names, checked against the registry when a config is validated (so an engine
+# registered at start-up is accepted) and listed as the JSON Schema's enum.
+EngineName = Annotated[str, AfterValidator(_registered_engine), Field(max_length=64, json_schema_extra=_engine_choices)]
 
 
 class Config(ModelConfig):
@@ -16,6 +33,8 @@ class Config(ModelConfig):
     prompt: Template = "{{ prompt }}"
     tools: list[str] = Field(default_factory=list, max_length=64, description="Tool ids from the tools catalogue.")
     max_steps: int = Field(default=5, ge=1, le=50, description="Bound on model calls in the tool loop.")
+    engine: EngineName = Field(default=DEFAULT_ENGINE, description="Agent engine that runs the tool loop; "
+                                                                   "'react' is a bounded ReAct loop.")
 
 
 def _first_messages(config: Config, inputs: dict[str, Any]) -> list[Message]:
@@ -27,41 +46,17 @@ def _first_messages(config: Config, inputs: dict[str, Any]) -> list[Message]:
     return [*messages, {"role": "user", "content": prompt}]
 
 
-async def _call_tool(tool: Any, call: dict[str, Any], ctx: NodeContext) -> str:
-    """Run one tool call; errors go back to the model as text so it can recover."""
-    if tool is None:
-        text, fields = f"error: unknown tool '{call['name']}'", {"error": "unknown tool"}
-    else:
-        try:
-            result = await tool.invoke(call["arguments"])
-            text, fields = to_text(result), {"result": result}
-        except Exception as exc:  # any tool failure is reported to the model, not raised
-            text, fields = f"error: {exc}", {"error": str(exc)}
-    await ctx.event("tool_call", tool=call["name"], call_id=call["id"], arguments=call["arguments"], **fields)
-    return text
-
-
 async def execute(config: Config, inputs: dict[str, Any], ctx: NodeContext) -> dict[str, Any]:
-    """A ReAct loop: ask the model, run the tools it calls, repeat until it answers (max_steps calls)."""
+    """Hand the prompt and the node's tools to its engine; its answer and conversation are the outputs."""
     tools = {}
     for tool_id in config.tools:
         if tool_id not in ctx.tools:
             raise NodeError(f"llm: tool '{tool_id}' is not available in this runtime yet")
         tools[tool_id] = ctx.tools[tool_id]
-    messages = _first_messages(config, inputs)
-    provider = make_provider(config, ctx)
-    for _ in range(config.max_steps):
-        answer = await ask(provider, messages, list(tools.values()), ctx)
-        reply: Message = {"role": "assistant", "content": answer["content"]}
-        if answer["tool_calls"]:
-            reply["tool_calls"] = answer["tool_calls"]
-        messages.append(reply)
-        if not answer["tool_calls"]:
-            return {"text": answer["content"], "messages": messages, MEMORY: provider_memory(provider, dict(ctx.memory))}
-        for call in answer["tool_calls"]:
-            text = await _call_tool(tools.get(call["name"]), call, ctx)
-            messages.append({"role": "tool", "tool_call_id": call["id"], "name": call["name"], "content": text})
-    raise NodeError(f"llm: no final answer within max_steps={config.max_steps} model calls")
+    request = AgentRequest(model=config, messages=_first_messages(config, inputs), tools=tools,
+                           max_steps=config.max_steps)
+    result = await get_engine(config.engine).run(request, ctx)
+    return {"text": result.text, "messages": result.messages, MEMORY: result.memory}
 
 
 KIND = NodeKind(

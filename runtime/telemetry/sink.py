@@ -7,16 +7,30 @@ kind and node id), LLM calls as GenAI spans (system, model, token counts, finish
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from typing import Any
 
 from opentelemetry import trace
+from opentelemetry.sdk.trace import Event
 from opentelemetry.trace import Span, Status, StatusCode
 
 from runtime.telemetry import metrics
-from runtime.telemetry.tracing import tracer
+from runtime.telemetry.tracing import FinishedSpans, tracer
 
 _RUN_END = {"run_finished": "succeeded", "run_failed": "failed", "run_cancelled": "cancelled"}
 _NODE_HISTOGRAMS: dict[tuple[str, str], Any] = {}
+
+
+@dataclass(slots=True)
+class _OpenNode:
+    """A node that started and has not finished: its span is recorded when it ends."""
+
+    name: str
+    node_id: str
+    kind: str
+    span_id: int
+    start_ns: int
 
 
 class TelemetrySink:
@@ -33,8 +47,10 @@ class TelemetrySink:
         self.workspace_id = workspace_id
         self.record_content = record_content
         self._tracer = tracer("lcnc.runtime")
+        self._finished = FinishedSpans("lcnc.runtime")
         self._run: Span | None = None
-        self._nodes: dict[str, Span] = {}
+        self._run_context: trace.SpanContext | None = None  # set while the run span is sampled
+        self._nodes: dict[str, _OpenNode] = {}
 
     async def emit(self, event: dict[str, Any]) -> None:
         try:
@@ -50,9 +66,13 @@ class TelemetrySink:
         return attributes
 
     def _parent(self, event: dict[str, Any]) -> Any:
-        node_span = self._nodes.get(str(event.get("node_id", "")))
-        span = node_span or self._run
-        return trace.set_span_in_context(span) if span is not None else None
+        node = self._nodes.get(str(event.get("node_id", "")))
+        if node is not None and self._run_context is not None:
+            run = self._run_context
+            node_context = trace.SpanContext(run.trace_id, node.span_id, is_remote=False,
+                                             trace_flags=run.trace_flags, trace_state=run.trace_state)
+            return trace.set_span_in_context(trace.NonRecordingSpan(node_context))
+        return trace.set_span_in_context(self._run) if self._run is not None else None
 
     def _observe(self, event: dict[str, Any]) -> None:
         kind = event.get("type")
@@ -61,17 +81,18 @@ class TelemetrySink:
             self._run = self._tracer.start_span(
                 f"run {self.graph_id}", attributes={**self._common(event), "lcnc.run.resumed": bool(event.get("resumed"))}
             )
+            run_context = self._run.get_span_context()
+            self._run_context = run_context if run_context.trace_flags.sampled else None
             metrics.RUNS.labels(self.graph_id, "started").inc()
         elif kind == "node_started":
+            if self._run_context is None:
+                return  # the run is not sampled, and neither are its nodes
             node_id = str(event.get("node_id", ""))
             node_kind = str(event.get("kind", ""))
-            run_context = trace.set_span_in_context(self._run) if self._run is not None else None
             # Run, graph and workspace ids live on the run span; a node span names only itself (it is on the
             # hot path of every step, so it carries as little as it can).
-            self._nodes[node_id] = self._tracer.start_span(
-                f"node {node_kind} {node_id}", context=run_context,
-                attributes={"lcnc.node.id": node_id, "lcnc.node.kind": node_kind},
-            )
+            self._nodes[node_id] = _OpenNode(f"node {node_kind} {node_id}", node_id, node_kind,
+                                             self._finished.new_span_id(), time.time_ns())
         elif kind in ("node_finished", "node_failed"):
             self._end_node(event, failed=kind == "node_failed")
         elif kind == "llm_call":
@@ -79,40 +100,53 @@ class TelemetrySink:
         elif kind == "tool_call":
             self._tool_call(event)
         elif kind == "interrupt":
+            for node_id in list(self._nodes):  # the node that waits ends its span here; the resume starts anew
+                self._record_node(self._nodes.pop(node_id))
             if self._run is not None:
                 self._run.set_attribute("lcnc.run.status", "waiting")
                 self._run.end()
                 self._run = None
+                self._run_context = None
         elif kind in _RUN_END:
             status = _RUN_END[kind]
             metrics.RUNS.labels(self.graph_id, status).inc()
             for node_id in list(self._nodes):
-                self._nodes.pop(node_id).end()
+                self._record_node(self._nodes.pop(node_id))
             if self._run is not None:
                 self._run.set_attribute("lcnc.run.status", status)
                 if status != "succeeded":
                     self._run.set_status(Status(StatusCode.ERROR, str(event.get("error") or status)))
                 self._run.end()
                 self._run = None
+                self._run_context = None
+
+    def _record_node(self, node: _OpenNode, *, status: Status | None = None, events: tuple[Event, ...] = (),
+                     branch: Any = None) -> None:
+        if self._run_context is None:
+            return
+        attributes: dict[str, Any] = {"lcnc.node.id": node.node_id, "lcnc.node.kind": node.kind}
+        if branch is not None:
+            attributes["lcnc.node.branch"] = str(branch)
+        self._finished.record(node.name, self._run_context, node.span_id, node.start_ns, time.time_ns(), attributes,
+                              status=status, events=events)
 
     def _end_node(self, event: dict[str, Any], *, failed: bool) -> None:
         node_id = str(event.get("node_id", ""))
-        span = self._nodes.pop(node_id, None)
+        node = self._nodes.pop(node_id, None)
         duration_s = float(event.get("duration_ms") or 0) / 1000
         key = (str(event.get("kind", "")), "error" if failed else "ok")
         histogram = _NODE_HISTOGRAMS.get(key)
         if histogram is None:
             histogram = _NODE_HISTOGRAMS[key] = metrics.NODE_DURATION.labels(*key)
         histogram.observe(duration_s)
-        if span is None:
+        if node is None:
             return
         if failed:
             error = str(event.get("error", "node failed"))
-            span.set_status(Status(StatusCode.ERROR, error))
-            span.add_event("exception", {"exception.type": "NodeFailed", "exception.message": error})
-        elif event.get("branch") is not None:
-            span.set_attribute("lcnc.node.branch", str(event["branch"]))
-        span.end()
+            self._record_node(node, status=Status(StatusCode.ERROR, error), events=(Event(
+                "exception", {"exception.type": "NodeFailed", "exception.message": error}),))
+        else:
+            self._record_node(node, branch=event.get("branch"))
 
     def _llm_call(self, event: dict[str, Any]) -> None:
         provider = str(event.get("provider", ""))

@@ -13,11 +13,14 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace import Event, ReadableSpan, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import SpanExporter
+from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
+from opentelemetry.trace import Status, StatusCode
 
 log = logging.getLogger(__name__)
 
@@ -149,3 +152,48 @@ def setup_tracing(
 
 def tracer(name: str = "lcnc") -> trace.Tracer:
     return trace.get_tracer(name)
+
+
+class FinishedSpans:
+    """Records spans whose start and end are known when they are recorded (node spans, on the hot path of
+    every step): the span goes straight to the provider's processors as a finished span, without an SDK
+    span object (lock, bounded attributes, sampler call) per span. Sampling follows the parent: a span
+    under an unsampled parent is not recorded. With a provider that is not the SDK's it uses the tracer.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._tracer = trace.get_tracer(name)
+        provider = trace.get_tracer_provider()
+        sdk = isinstance(provider, TracerProvider)
+        self._processor = getattr(provider, "_active_span_processor", None) if sdk else None
+        self._resource = provider.resource if sdk else None
+        self._scope = getattr(self._tracer, "_instrumentation_scope", None)
+        self._ids = getattr(provider, "id_generator", None) or RandomIdGenerator()
+
+    def new_span_id(self) -> int:
+        return self._ids.generate_span_id()
+
+    def record(
+        self, name: str, parent: trace.SpanContext, span_id: int, start_ns: int, end_ns: int,
+        attributes: dict[str, Any], *, status: Status | None = None, events: tuple[Event, ...] = (),
+    ) -> None:
+        if not parent.trace_flags.sampled:
+            return
+        if self._processor is None:
+            span = self._tracer.start_span(name, context=trace.set_span_in_context(trace.NonRecordingSpan(parent)),
+                                           attributes=attributes, start_time=start_ns)
+            if status is not None:
+                span.set_status(status)
+            for event in events:
+                span.add_event(event.name, event.attributes, event.timestamp)
+            span.end(end_time=end_ns)
+            return
+        context = trace.SpanContext(parent.trace_id, span_id, is_remote=False, trace_flags=parent.trace_flags,
+                                    trace_state=parent.trace_state)
+        self._processor.on_end(ReadableSpan(
+            name, context=context, parent=parent, resource=self._resource, attributes=attributes, events=events,
+            status=status or _UNSET, start_time=start_ns, end_time=end_ns, instrumentation_scope=self._scope,
+        ))
+
+
+_UNSET = Status(StatusCode.UNSET)

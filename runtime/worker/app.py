@@ -84,7 +84,9 @@ class Sweeper(threading.Thread):
 
         engine = getattr(self, "_engine", None)
         if engine is None:
-            engine = self._engine = sa.create_engine(self.config.sync_database_url, pool_pre_ping=True)
+            # Each re-queue is one guarded UPDATE: no transaction spans the select and the updates.
+            engine = self._engine = sa.create_engine(self.config.sync_database_url, pool_pre_ping=True,
+                                                     isolation_level="AUTOCOMMIT")
         with engine.connect() as conn:
             run_ids = store.stale_runs(conn, requeue_queued_s=self.config.requeue_queued_s)
         for run_id in run_ids:
@@ -112,16 +114,23 @@ def _preload() -> None:
 def start_worker(config: WorkerConfig, *, concurrency: int = 1, hostname: str | None = None,
                  loglevel: str = "INFO", pool: str = "prefork") -> None:
     """Run a worker in this process until it is stopped (Ctrl-C / SIGTERM): the body of `lcnc worker`."""
+    from celery.utils.nodenames import default_nodename, host_format
+
     from runtime.checkpoint import setup_checkpointer
+    from runtime.worker.presence import Presence
 
     _preload()
     setup_checkpointer(config.database_url)
     app = create_celery(config)
     sweeper = Sweeper(app, config)
+    presence = Presence(config, name=host_format(default_nodename(hostname)), concurrency=concurrency)
+    presence.register()  # before the pool forks, so its processes can note their metrics port in the row
 
     def _ready(sender: Any = None, **_: Any) -> None:
         if not sweeper.is_alive():
             sweeper.start()
+        if not presence.is_alive():
+            presence.start()
 
     signals.worker_ready.connect(_ready, weak=False)
     argv = ["worker", "-Q", config.queue, "-c", str(concurrency), "-P", pool, "--loglevel", loglevel,
@@ -132,3 +141,4 @@ def start_worker(config: WorkerConfig, *, concurrency: int = 1, hostname: str | 
         app.worker_main(argv)
     finally:
         sweeper.stopped.set()
+        presence.stop()

@@ -6,8 +6,8 @@ Runs in a worker process on that process's event loop (see `process.py`); knows 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -53,7 +53,7 @@ def _services(state: ProcessState, workspace_id: str) -> Any:
     from runtime.spec import GraphSpec
 
     async def resolve(graph_id: str, version: int | None) -> GraphSpec | None:
-        async with state.engine.connect() as conn:
+        async with state.store_engine.connect() as conn:
             raw = await store.saved_graph(conn, workspace_id=workspace_id, graph_id=graph_id, version=version)
         return None if raw is None else GraphSpec.model_validate(raw)
 
@@ -76,8 +76,15 @@ async def execute_run(state: ProcessState, run_id: str, *, task_id: str | None) 
     """One delivery of ``run_id``. Returns what happened: skip, busy, a final status, or Retry."""
     config = state.config
     await state.open()
-    async with state.engine.connect() as conn:
-        claimed = await store.claim(conn, run_id=run_id, task_id=task_id, lease_s=config.lease_s)
+    try:
+        async with state.store_engine.connect() as conn:
+            claimed = await store.claim(conn, run_id=run_id, task_id=task_id, lease_s=config.lease_s)
+    except Exception as exc:
+        if not is_transient(exc):
+            raise
+        # The DB is unreachable or dropped the pooled connection: the run is untouched, deliver it again soon.
+        log.warning("run %s: could not claim it (%s: %s); trying again", run_id, type(exc).__name__, exc)
+        return Retry(config.retry_backoff_s, f"{type(exc).__name__}: {exc}")
     if claimed is None or claimed == store.BUSY:
         return "skip" if claimed is None else "busy"
     assert isinstance(claimed, store.Claim)
@@ -89,8 +96,7 @@ async def execute_run(state: ProcessState, run_id: str, *, task_id: str | None) 
         return "failed"
     holding = _HoldingSink(sink)
     trace_token = attach_carrier(claimed.trace_context)  # the run's spans join the trace of the request
-    beat = _Heartbeat(state, run_id, asyncio.current_task())
-    beat.start()
+    lease = state.leases.hold(run_id, asyncio.current_task())
     deadline: asyncio.Timeout | None = None
     try:
         from runtime.engine import run_graph
@@ -105,9 +111,10 @@ async def execute_run(state: ProcessState, run_id: str, *, task_id: str | None) 
                  extra={"run_id": run_id})
         async with asyncio.timeout(config.run_timeout_s) as deadline:
             outcome = await run_graph(spec, claimed.inputs, thread_id=run_id, checkpointer=state.checkpointer,
-                                      sink=traced, resume=claimed.resume, run_id=run_id, services=services)
+                                      sink=traced, resume=claimed.resume, run_id=run_id, services=services,
+                                      fresh=claimed.attempts == 1 and claimed.resume is None)
     except asyncio.CancelledError:
-        if not beat.lost.is_set():
+        if not lease.lost.is_set():
             raise
         log.info("run %s left 'running' elsewhere (cancelled); stopped", run_id)
         return "cancelled"
@@ -121,8 +128,10 @@ async def execute_run(state: ProcessState, run_id: str, *, task_id: str | None) 
         await _record(state, sink, run_id, "failed", error=f"{type(exc).__name__}: {exc}")
         return "failed"
     finally:
-        beat.done.set()
+        lease.release()
         detach(trace_token)
+        with contextlib.suppress(Exception):
+            await sink.flush()  # the events of a segment that ends here without a recorded outcome
     status = getattr(outcome, "status", "failed")
     log.info("run %s ended: %s", run_id, status, extra={"run_id": run_id})
     if status == "failed" and getattr(outcome, "retryable", False) and claimed.attempts < config.max_attempts:
@@ -138,7 +147,7 @@ async def _retry(state: ProcessState, run_id: str, attempts: int, error: str) ->
     """Hand the run back until the retry is due (exponential backoff, bounded by max_attempts)."""
     config = state.config
     countdown = min(config.retry_backoff_max_s, config.retry_backoff_s * 2 ** (attempts - 1))
-    async with state.engine.connect() as conn:
+    async with state.store_engine.connect() as conn:
         await store.release(conn, run_id=run_id, retry_in_s=countdown)
     log.warning("run %s: transient error, retry in %.1f s: %s", run_id, countdown, error)
     return Retry(countdown + 0.25, error)  # the lease has lapsed when the retry arrives
@@ -149,7 +158,7 @@ async def _record(
     error: str | None = None, interrupt: dict[str, Any] | None = None, held: list[dict[str, Any]] | None = None,
 ) -> None:
     """Write the outcome to the row, then publish the segment's final event (the engine's, or one made here)."""
-    async with state.engine.connect() as conn:
+    async with state.store_engine.connect() as conn:
         recorded = await store.finish(conn, run_id=run_id, status=status, outputs=outputs, error=error,
                                       interrupt=interrupt)
     if not recorded:
@@ -162,30 +171,4 @@ async def _record(
     for event in final:
         event.setdefault("ts", time.time())
         await sink.emit(event)
-
-
-class _Heartbeat(threading.Thread):
-    """Renews the run's lease from a thread, so a busy event loop (a slow node) never loses it; when the row
-    left `running` (cancelled) it stops the run's task on the loop."""
-
-    def __init__(self, state: ProcessState, run_id: str, main: asyncio.Task | None) -> None:
-        super().__init__(name=f"lease-{run_id}", daemon=True)
-        self.state, self.run_id, self.main = state, run_id, main
-        self.loop = asyncio.get_running_loop()
-        self.done = threading.Event()
-        self.lost = threading.Event()
-
-    def run(self) -> None:
-        every = min(2.0, self.state.config.lease_s / 3)
-        while not self.done.wait(every):
-            try:
-                with self.state.sync_engine.connect() as conn:
-                    alive = store.renew_sync(conn, run_id=self.run_id, lease_s=self.state.config.lease_s)
-            except Exception:  # noqa: BLE001 - a missed beat is retried; the lease has slack
-                log.warning("run %s: lease renewal failed", self.run_id, exc_info=True)
-                continue
-            if not alive and not self.done.is_set():
-                self.lost.set()
-                if self.main is not None:
-                    self.loop.call_soon_threadsafe(self.main.cancel)
-                return
+    await sink.flush()

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from runtime.checkpoint import open_checkpointer
 from runtime.events import EventStream
 from runtime.worker.config import WorkerConfig
+from runtime.worker.lease import LeaseKeeper
 
 
 class ProcessState:
@@ -25,9 +26,11 @@ class ProcessState:
         self.runner = asyncio.Runner()
         self._stack: AsyncExitStack | None = None
         self.engine: AsyncEngine = None  # type: ignore[assignment]
+        self.store_engine: AsyncEngine = None  # type: ignore[assignment]
         self.events: EventStream = None  # type: ignore[assignment]
         self.checkpointer: Any = None
         self._sync_engine: Any = None
+        self._leases: LeaseKeeper | None = None
 
     @property
     def sync_engine(self) -> Any:
@@ -35,22 +38,35 @@ class ProcessState:
         if self._sync_engine is None:
             import sqlalchemy as sa
 
+            # Single guarded statements: no transaction around them (on SQLite, no lock held between two).
             self._sync_engine = sa.create_engine(self.config.sync_database_url, pool_size=2, max_overflow=8,
-                                                 pool_pre_ping=True)
+                                                 pool_pre_ping=True, isolation_level="AUTOCOMMIT")
         return self._sync_engine
+
+    @property
+    def leases(self) -> LeaseKeeper:
+        """The thread that renews the leases of this process's runs (started with the first run)."""
+        if self._leases is None:
+            self._leases = LeaseKeeper(lambda: self.sync_engine.connect(), self.config.lease_s)
+        return self._leases
 
     async def open(self) -> None:
         if self._stack is not None:
             return
         stack = AsyncExitStack()
         self.engine = make_async_engine(self.config.database_url)
+        # The run row's reads and writes are single statements: no BEGIN/COMMIT round trips around them.
+        self.store_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         stack.push_async_callback(self.engine.dispose)
         self.events = self.config.open_events()
         stack.push_async_callback(self.events.close)
-        self.checkpointer = await stack.enter_async_context(open_checkpointer(self.config.database_url))
+        self.checkpointer = await stack.enter_async_context(open_checkpointer(
+            self.config.database_url, synchronous_commit=self.config.checkpoint_synchronous_commit))
         self._stack = stack
 
     async def aclose(self) -> None:
+        if self._leases is not None:
+            self._leases.stopped.set()
         if self._stack is not None:
             stack, self._stack = self._stack, None
             await stack.aclose()
@@ -64,7 +80,9 @@ def make_async_engine(database_url: str) -> AsyncEngine:
         engine = create_async_engine(database_url, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(database_url, pool_size=4, max_overflow=4, pool_pre_ping=True)
+    # No ping per checkout (a round trip per run): a dropped connection fails that delivery with a
+    # transient error, the pool drops it, and the retry gets a fresh one.
+    return create_async_engine(database_url, pool_size=4, max_overflow=4, pool_recycle=1800)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -36,3 +36,27 @@ def test_validate_unreadable_file_exits_2(tmp_path) -> None:
 def test_console_script_is_installed() -> None:
     out = subprocess.run([sys.executable, "-m", "builder.cli", "schema", "--check"], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def _commands(command, path=()):
+    yield path, command
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _commands(sub, (*path, name))
+
+
+def test_every_command_has_help_with_an_example() -> None:
+    import typer.main
+
+    seen = []
+    for path, _command in _commands(typer.main.get_command(app)):
+        result = runner.invoke(app, [*path, "--help"])
+        assert result.exit_code == 0, path
+        assert "Example" in result.stdout, f"`lcnc {' '.join(path)} --help` shows no example"
+        seen.append(" ".join(path))
+    assert {"export", "deploy", "run", "model check", "rag ingest", "templates use", "user create"} <= set(seen)
+
+
+def test_usage_errors_exit_2() -> None:
+    assert runner.invoke(app, ["validate", "--no-such-option"]).exit_code == 2
+    assert runner.invoke(app, ["no-such-command"]).exit_code == 2
+    assert runner.invoke(app, ["validate", "/no/such/file.json"]).exit_code == 2

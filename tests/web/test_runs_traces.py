@@ -1,4 +1,4 @@
-"""Run history, the trace waterfall of a run and the metrics summary, in the browser."""
+"""Run history, the trace waterfall of a run, the metrics summary and the workers, in the browser."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 
+from builder import __version__
 from tests.conftest import fixture_graph
 from tests.web.editor_page import open_graph
 from tests.web.harness import import_graph
@@ -38,6 +39,10 @@ def test_run_history_shows_the_trace_waterfall_and_metrics(page: Any, base_url: 
     assert int(page.inner_text("[data-testid=metric-runs]")) >= 1
     assert page.locator("[data-testid=chart-latency] rect").count() == 3
     assert page.locator("[data-testid=chart-runs-per-minute] rect").count() >= 1
+    # workers: `lcnc up` started one, listed live with its version
+    worker = page.locator("[data-testid=workers] [data-testid=worker]")
+    assert worker.count() == 1 and worker.get_attribute("data-status") == "ok"
+    assert f"v{__version__}" in worker.inner_text()
 
 
 def test_a_graph_without_runs_says_so(page: Any, base_url: str) -> None:

@@ -32,7 +32,7 @@ def test_templates_use_writes_a_graph_that_validates(tmp_path: Path) -> None:
     assert checked.exit_code == 0 and json.loads(checked.stdout) == {"valid": True, "errors": []}
     assert runner.invoke(app, ["templates", "use", "support_triage", "-o", str(target)]).exit_code == 2
     assert runner.invoke(app, ["templates", "use", "support_triage", "-o", str(target), "--force"]).exit_code == 0
-    assert runner.invoke(app, ["templates", "use", "nope", "-o", str(tmp_path / "x.json")]).exit_code == 1
+    assert runner.invoke(app, ["templates", "use", "nope", "-o", str(tmp_path / "x.json")]).exit_code == 2
     assert runner.invoke(app, ["templates", "use", "rag_qa", "-o", str(tmp_path / "y.json"), "--id", "bad id"]
                          ).exit_code == 2
 

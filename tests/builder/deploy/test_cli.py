@@ -89,3 +89,25 @@ def test_deploy_to_a_cluster_registered_in_the_platform(tmp_path: Path, emulator
     assert ("Deployment", "linear-transform") in emulator.objects("apps")
     unknown = CliRunner().invoke(app, ["deploy", GRAPH, "--cluster", "nope"], env=env)
     assert unknown.exit_code == 2 and "no cluster named 'nope'" in unknown.output
+
+
+def test_progress_goes_to_stderr_and_json_lines_stay_clean(tmp_path: Path, emulator: Emulator) -> None:
+    import json
+    import re
+
+    ready(emulator, "apps", "linear-transform")
+    args = ["deploy", GRAPH, "--kubeconfig", kubeconfig_file(tmp_path, emulator), "--namespace", "apps",
+            "--timeout", "10"]
+    shown = CliRunner().invoke(app, args, env={"LCNC_PROGRESS": "1"})
+    assert shown.exit_code == 0, shown.output
+    steps = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown.stderr)
+    assert "✓ rendering 'Greeting' for namespace apps" in steps
+    assert "✓ deploying linear-transform to namespace apps" in steps
+    assert "deployment/linear-transform created" in shown.stdout.splitlines()  # results stay on stdout
+    assert "✓" not in shown.stdout
+
+    as_json = CliRunner().invoke(app, [*args, "--json"], env={"LCNC_PROGRESS": "1"})
+    assert as_json.exit_code == 0, as_json.output
+    assert as_json.stderr == ""
+    events = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert {"object_applied", "rollout_progress"} <= {event["type"] for event in events}

@@ -1,4 +1,4 @@
-// Run history, traces and metrics (roles orchestrator + observability), typed from the generated schema.
+// Run history, traces, metrics and services (roles orchestrator + observability), typed from the generated schema.
 import { api, unwrap } from './client';
 import type { components } from './schema';
 import type { RunPublic } from './runs';
@@ -7,6 +7,8 @@ export type TraceSummary = components['schemas']['TraceSummary'];
 export type TraceDetail = components['schemas']['TraceDetail'];
 export type SpanPublic = components['schemas']['SpanPublic'];
 export type MetricsSummary = components['schemas']['MetricsSummary'];
+export type ServicesPublic = components['schemas']['ServicesPublic'];
+export type WorkerPublic = components['schemas']['WorkerPublic'];
 
 export async function listRuns(graphId: string, limit = 50): Promise<RunPublic[]> {
   const page = unwrap(await api.GET('/api/orchestrator/runs', { params: { query: { graph_id: graphId, limit } } }));
@@ -24,4 +26,9 @@ export async function traceOfRun(runId: string): Promise<TraceDetail | null> {
 
 export async function getMetrics(windowMinutes = 60): Promise<MetricsSummary> {
   return unwrap(await api.GET('/api/observability/metrics', { params: { query: { window_minutes: windowMinutes } } }));
+}
+
+/** Every service role of this platform and every worker heard from lately (ok or stale). */
+export async function getServices(): Promise<ServicesPublic> {
+  return unwrap(await api.GET('/api/observability/services'));
 }

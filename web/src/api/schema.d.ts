@@ -527,7 +527,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every service role served here and every live worker */
+        /** Every service role served here and every worker heard from lately */
         get: operations["services_api_observability_services_get"];
         put?: never;
         post?: never;
@@ -2694,6 +2694,29 @@ export interface components {
             /** Value */
             value: string;
         };
+        /** ServiceRole */
+        ServiceRole: {
+            /** Health */
+            health: string;
+            /** Role */
+            role: string;
+            /**
+             * Status
+             * @constant
+             */
+            status: "ok";
+            /** Version */
+            version: string;
+        };
+        /** ServicesPublic */
+        ServicesPublic: {
+            /** Roles */
+            roles: components["schemas"]["ServiceRole"][];
+            /** Stale After S */
+            stale_after_s: number;
+            /** Workers */
+            workers: components["schemas"]["WorkerPublic"][];
+        };
         /** Snippets */
         Snippets: {
             /** Curl */
@@ -2919,6 +2942,42 @@ export interface components {
              * @description Graph version; default: latest (redeploy) or the previous deployed one (rollback).
              */
             version?: number | null;
+        };
+        /** WorkerPublic */
+        WorkerPublic: {
+            /** Concurrency */
+            concurrency: number;
+            /** Host */
+            host: string;
+            /** Id */
+            id: string;
+            /**
+             * Last Seen
+             * Format: date-time
+             */
+            last_seen: string;
+            /** Metrics Port */
+            metrics_port: number | null;
+            /** Namespace */
+            namespace: string;
+            /** Pid */
+            pid: number;
+            /** Queue */
+            queue: string;
+            /** Seen S Ago */
+            seen_s_ago: number;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ok" | "stale";
+            /** Version */
+            version: string;
         };
         /** WorkspacePublic */
         WorkspacePublic: {
@@ -4209,9 +4268,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ServicesPublic"];
                 };
             };
         };

@@ -1,7 +1,9 @@
-// Run history of the open graph, the trace of a chosen run as a waterfall, and a small metrics summary.
+// Run history of the open graph, the trace of a chosen run as a waterfall, a small metrics summary and the workers.
 import { useCallback, useEffect, useState } from 'react';
 import { describeError } from '../api/client';
-import { getMetrics, listRuns, traceOfRun, type MetricsSummary, type SpanPublic, type TraceDetail } from '../api/observability';
+import {
+  getMetrics, getServices, listRuns, traceOfRun, type MetricsSummary, type ServicesPublic, type SpanPublic, type TraceDetail,
+} from '../api/observability';
 import type { RunPublic } from '../api/runs';
 import { useEditor } from '../store/editor';
 import { useRun } from '../store/run';
@@ -105,6 +107,24 @@ export function MetricsView({ metrics }: { metrics: MetricsSummary }) {
   );
 }
 
+/** Workers that execute runs: live ones ("ok") and those not heard from within the staleness window ("stale"). */
+export function WorkersView({ services }: { services: ServicesPublic }) {
+  if (!services.workers.length) {
+    return <p className="muted" data-testid="workers-empty">No worker is running: queued runs wait for `lcnc worker`.</p>;
+  }
+  return (
+    <ul className="worker-list" data-testid="workers">
+      {services.workers.map((w) => (
+        <li key={w.id} data-testid="worker" data-status={w.status}
+          title={`pid ${w.pid} on ${w.host}, started ${new Date(w.started_at).toLocaleString()}${w.metrics_port ? `, metrics on :${w.metrics_port}` : ''}`}>
+          <span className={`badge badge--${w.status}`}>{w.status}</span> <code>{w.id}</code>{' '}
+          <small className="muted">v{w.version} · {w.queue} · ×{w.concurrency} · seen {Math.round(w.seen_s_ago)} s ago</small>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 export function RunsPanel() {
   const graphId = useEditor((s) => s.graphId);
   const lastRunStatus = useRun((s) => s.status);
@@ -112,12 +132,14 @@ export function RunsPanel() {
   const [selected, setSelected] = useState<string | null>(null);
   const [trace, setTrace] = useState<TraceDetail | null | undefined>(undefined);
   const [metrics, setMetrics] = useState<MetricsSummary | null>(null);
+  const [services, setServices] = useState<ServicesPublic | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   const refresh = useCallback(() => {
     if (!graphId) return;
     listRuns(graphId).then((r) => { setRuns(r); setError(null); }).catch((e) => setError(describeError(e)));
     getMetrics().then(setMetrics).catch(() => setMetrics(null));
+    getServices().then(setServices).catch(() => setServices(null));
   }, [graphId]);
   useEffect(refresh, [refresh, lastRunStatus]);
 
@@ -148,6 +170,8 @@ export function RunsPanel() {
       {trace && <TraceWaterfall trace={trace} />}
       <h3>Metrics</h3>
       {metrics ? <MetricsView metrics={metrics} /> : <p className="muted">No metrics.</p>}
+      <h3>Workers</h3>
+      {services ? <WorkersView services={services} /> : <p className="muted">No worker information.</p>}
     </div>
   );
 }

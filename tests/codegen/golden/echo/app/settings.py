@@ -13,8 +13,14 @@ SECRET_ENV: dict[str, str] = {
 }
 
 
+def _from_env(names: dict[str, str]) -> dict[str, str]:
+    """Values of the variables that are set, by the name the graph uses."""
+    return {name: os.environ[env] for name, env in names.items() if os.environ.get(env)}
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    # An empty variable counts as unset (docker-compose passes unset ones as "").
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_ignore_empty=True)
 
     service_name: str = 'echo'
     log_level: str = "INFO"
@@ -23,7 +29,8 @@ class Settings(BaseSettings):
     otel_exporter_otlp_endpoint: str | None = Field(
         default=None, description="OTLP/HTTP collector; spans are exported only when set."
     )
-    secrets: dict[str, str] = Field(default_factory=dict, exclude=True, repr=False)
+    # Read from the variables named above (SECRET_ENV, ...), each filled from a Kubernetes Secret.
+    secrets: dict[str, str] = Field(default_factory=lambda: _from_env(SECRET_ENV), exclude=True, repr=False)
 
     def secret(self, name: str) -> str | None:
         """The value of a secret the graph refers to, or None when it is not set."""
@@ -32,6 +39,5 @@ class Settings(BaseSettings):
 
 @lru_cache
 def get_settings() -> Settings:
-    """The settings of this process, with the secrets read from their environment variables."""
-    secrets = {name: os.environ[env] for name, env in SECRET_ENV.items() if os.environ.get(env)}
-    return Settings(secrets=secrets)
+    """The settings of this process."""
+    return Settings()

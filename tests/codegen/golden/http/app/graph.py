@@ -42,6 +42,7 @@ FETCH = Node(
     wires=(
         Wire('response', 'out', 'value'),
     ),
+    waits_for=('data',),
 )
 
 # out: output

@@ -14,6 +14,7 @@ from langgraph.types import Command
 
 from app.engine import NodeFailed, RunScope, collect_outputs, describe_error, initial_state
 from app.graph import OUTPUT_DEFAULTS, OUTPUT_NAMES, RECURSION_LIMIT, build_graph
+from app.services import RunServices, build_services
 from app.settings import Settings, get_settings
 
 log = logging.getLogger("app.runner")
@@ -41,9 +42,14 @@ async def run_graph(
     sink: Any = None,
     resume: dict[str, Any] | None = None,
     settings: Settings | None = None,
+    services: RunServices | None = None,
 ) -> RunOutcome:
-    """Run the graph with validated ``inputs`` (or resume a waiting run); never raises for a failed run."""
+    """Run the graph with validated ``inputs`` (or resume a waiting run); never raises for a failed run.
+
+    ``services`` are the app's (built once from its settings); without them they are built from ``settings``.
+    """
     settings = settings or get_settings()
+    services = services if services is not None else build_services(settings)
     started = time.perf_counter()
 
     async def emit(event: dict[str, Any]) -> None:
@@ -67,6 +73,7 @@ async def run_graph(
     scope = RunScope(
         emit=emit if sink is not None else None,
         secret=settings.secret,
+        services=services,
     )
     graph = get_graph()
     config: dict[str, Any] = {"configurable": {"thread_id": thread_id}}

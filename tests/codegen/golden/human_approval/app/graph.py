@@ -37,6 +37,7 @@ DRAFT = Node(
     wires=(
         Wire('value', 'approve', 'value'),
     ),
+    waits_for=('data',),
 )
 
 # approve: human_approval

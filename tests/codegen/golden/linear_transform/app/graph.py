@@ -37,6 +37,7 @@ GREET = Node(
     wires=(
         Wire('value', 'shout', 'data'),
     ),
+    waits_for=('data',),
 )
 
 # shout: transform
@@ -47,6 +48,7 @@ SHOUT = Node(
     wires=(
         Wire('value', 'out', 'value'),
     ),
+    waits_for=('data',),
 )
 
 # out: output

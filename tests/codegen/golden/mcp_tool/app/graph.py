@@ -37,6 +37,7 @@ CALL = Node(
     wires=(
         Wire('result', 'out', 'value'),
     ),
+    waits_for=('args',),
 )
 
 # out: output

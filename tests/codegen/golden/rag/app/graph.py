@@ -54,7 +54,7 @@ ANSWER = Node(
     wires=(
         Wire('text', 'out', 'value'),
     ),
-    waits_for=('prompt',),
+    waits_for=('prompt', 'context'),
 )
 
 # out: output

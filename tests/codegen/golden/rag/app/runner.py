@@ -15,6 +15,7 @@ from langgraph.types import Command
 from app.engine import NodeFailed, RunScope, collect_outputs, describe_error, initial_state
 from app.graph import OUTPUT_DEFAULTS, OUTPUT_NAMES, RECURSION_LIMIT, build_graph
 from app.lcnc_nodes._tools import BUILTIN_TOOLS
+from app.services import RunServices, build_services
 from app.settings import Settings, get_settings
 
 log = logging.getLogger("app.runner")
@@ -42,9 +43,14 @@ async def run_graph(
     sink: Any = None,
     resume: dict[str, Any] | None = None,
     settings: Settings | None = None,
+    services: RunServices | None = None,
 ) -> RunOutcome:
-    """Run the graph with validated ``inputs`` (or resume a waiting run); never raises for a failed run."""
+    """Run the graph with validated ``inputs`` (or resume a waiting run); never raises for a failed run.
+
+    ``services`` are the app's (built once from its settings); without them they are built from ``settings``.
+    """
     settings = settings or get_settings()
+    services = services if services is not None else build_services(settings)
     started = time.perf_counter()
 
     async def emit(event: dict[str, Any]) -> None:
@@ -68,6 +74,7 @@ async def run_graph(
     scope = RunScope(
         emit=emit if sink is not None else None,
         secret=settings.secret,
+        services=services,
         tools=dict(BUILTIN_TOOLS),
     )
     graph = get_graph()

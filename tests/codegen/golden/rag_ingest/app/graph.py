@@ -47,7 +47,7 @@ INGEST = Node(
     wires=(
         Wire('count', 'out', 'value'),
     ),
-    waits_for=('text',),
+    waits_for=('text', 'source'),
 )
 
 # out: output

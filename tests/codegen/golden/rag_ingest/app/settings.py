@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -13,8 +14,14 @@ SECRET_ENV: dict[str, str] = {
 }
 
 
+def _from_env(names: dict[str, str]) -> dict[str, str]:
+    """Values of the variables that are set, by the name the graph uses."""
+    return {name: os.environ[env] for name, env in names.items() if os.environ.get(env)}
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    # An empty variable counts as unset (docker-compose passes unset ones as "").
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_ignore_empty=True)
 
     service_name: str = 'rag-ingest'
     log_level: str = "INFO"
@@ -23,7 +30,16 @@ class Settings(BaseSettings):
     otel_exporter_otlp_endpoint: str | None = Field(
         default=None, description="OTLP/HTTP collector; spans are exported only when set."
     )
-    secrets: dict[str, str] = Field(default_factory=dict, exclude=True, repr=False)
+    chroma_url: str = Field(default="", description="Chroma server URL; empty = a persistent folder at CHROMA_PATH.")
+    chroma_path: Path = Field(default=Path("data/chroma"), description="Folder of the embedded Chroma.")
+    chroma_collection_prefix: str = Field(
+        default="", description="Prefix of collection names, e.g. 'ws_<workspace id>_' to read a platform's Chroma."
+    )
+    embedding_model_dir: str = Field(
+        default="", description="sentence-transformers model folder; empty = the bundled all-MiniLM-L6-v2."
+    )
+    # Read from the variables named above (SECRET_ENV, ...), each filled from a Kubernetes Secret.
+    secrets: dict[str, str] = Field(default_factory=lambda: _from_env(SECRET_ENV), exclude=True, repr=False)
 
     def secret(self, name: str) -> str | None:
         """The value of a secret the graph refers to, or None when it is not set."""
@@ -32,6 +48,5 @@ class Settings(BaseSettings):
 
 @lru_cache
 def get_settings() -> Settings:
-    """The settings of this process, with the secrets read from their environment variables."""
-    secrets = {name: os.environ[env] for name, env in SECRET_ENV.items() if os.environ.get(env)}
-    return Settings(secrets=secrets)
+    """The settings of this process."""
+    return Settings()

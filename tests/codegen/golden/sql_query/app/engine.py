@@ -93,6 +93,7 @@ class RunScope:
     emit: Emit | None = None
     secret: Callable[[str], str | None] = lambda name: None
     tools: Mapping[str, Any] = field(default_factory=dict)
+    services: Any = None  # app.services.RunServices: SSRF policy, vector store, SQL connections, MCP servers
     depth: int = 0  # subgraph nesting
     graph_chain: tuple[str, ...] = ()  # ids of the graphs above, to refuse a subgraph cycle
     node_prefix: str = ""  # 'outer/' inside a subgraph node: events name nodes by path
@@ -204,6 +205,7 @@ def step(node: Node) -> Callable[..., Awaitable[Any]]:
             memory=state["memory"].get(node.id) or _EMPTY,
             tools=scope.tools,
             secret=scope.secret,
+            services=scope.services,
             run_subgraph=_subgraph_runner(scope, node.id) if node.kind.name == "subgraph" else None,
         )
         if scope.emit is not None:
@@ -277,8 +279,8 @@ async def run_subgraph(scope: RunScope, node_id: str, graph_id: str, inputs: dic
     values, problems = check_inputs(module.INPUT_FIELDS, inputs)
     if problems:
         raise NodeError(f"subgraph '{graph_id}': " + "; ".join(problems))
-    child = RunScope(emit=scope.emit, secret=scope.secret, tools=scope.tools, depth=scope.depth + 1,
-                     graph_chain=(*scope.graph_chain, graph_id), node_prefix=f"{scope.node_prefix}{node_id}/")
+    child = RunScope(emit=scope.emit, secret=scope.secret, tools=scope.tools, services=scope.services,
+                     depth=scope.depth + 1, graph_chain=(*scope.graph_chain, graph_id), node_prefix=f"{scope.node_prefix}{node_id}/")
     try:
         state = await module.get_graph().ainvoke(initial_state(values), context=child)
     except NodeFailed as exc:

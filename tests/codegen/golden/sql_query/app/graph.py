@@ -37,6 +37,7 @@ WRAP = Node(
     wires=(
         Wire('value', 'query', 'params'),
     ),
+    waits_for=('data',),
 )
 
 # query: sql_query
@@ -51,6 +52,7 @@ QUERY = Node(
     wires=(
         Wire('rows', 'out', 'value'),
     ),
+    waits_for=('params',),
 )
 
 # out: output

@@ -17,6 +17,7 @@ from app.custom import hooks
 from app.observability import RUN_SECONDS, RUNS
 from app.runs import Run, RunSink, RunStore, follow
 from app.schemas import ResumeRequest, RunInputs, RunOutputs, RunPublic, RunResult
+from app.services import RunServices
 from app.settings import Settings
 
 router = APIRouter()
@@ -30,8 +31,13 @@ def _settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+def _services(request: Request) -> RunServices:
+    return request.app.state.services
+
+
 async def _execute(
-    run: Run, settings: Settings, resume: dict[str, Any] | None = None, *, record_events: bool = True
+    run: Run, settings: Settings, services: RunServices, resume: dict[str, Any] | None = None, *,
+    record_events: bool = True,
 ) -> None:
     run.status = "running"
     started = time.perf_counter()
@@ -40,7 +46,8 @@ async def _execute(
     # followed after it resumes), nobody reads its events, so none are built.
     sink = RunSink(run) if record_events else None
     try:
-        outcome = await runner.run_graph(inputs, thread_id=run.id, sink=sink, resume=resume, settings=settings)
+        outcome = await runner.run_graph(inputs, thread_id=run.id, sink=sink, resume=resume, settings=settings,
+                                         services=services)
     except asyncio.CancelledError:
         run.status, run.finished_at = "cancelled", time.time()
         RUNS.labels(status="cancelled").inc()
@@ -79,7 +86,7 @@ async def run_sync(body: RunInputs, request: Request) -> RunResult:
     run = _store(request).create(_inputs(body))
     try:
         async with asyncio.timeout(settings.run_timeout_s):
-            await _execute(run, settings, record_events=False)
+            await _execute(run, settings, _services(request), record_events=False)
     except TimeoutError as exc:
         run.status, run.error, run.finished_at = "failed", "timed out", time.time()
         raise HTTPException(status.HTTP_504_GATEWAY_TIMEOUT, f"run {run.id} timed out") from exc
@@ -90,7 +97,7 @@ async def run_sync(body: RunInputs, request: Request) -> RunResult:
              summary="Start a run in the background")
 async def start_run(body: RunInputs, request: Request) -> RunPublic:
     run = _store(request).create(_inputs(body))
-    run.task = asyncio.create_task(_execute(run, _settings(request)))
+    run.task = asyncio.create_task(_execute(run, _settings(request), _services(request)))
     return _public(run)
 
 
@@ -122,7 +129,8 @@ async def resume_run(run_id: str, body: ResumeRequest, request: Request) -> RunP
     run = _get(request, run_id)
     if run.status != "waiting":
         raise HTTPException(status.HTTP_409_CONFLICT, f"run {run_id} is {run.status}, not waiting")
-    run.task = asyncio.create_task(_execute(run, _settings(request), resume=body.model_dump()))
+    run.task = asyncio.create_task(
+        _execute(run, _settings(request), _services(request), resume=body.model_dump()))
     run.status = "running"
     return _public(run)
 

@@ -37,6 +37,7 @@ WRAP = Node(
     wires=(
         Wire('value', 'inner', 'inputs'),
     ),
+    waits_for=('data',),
 )
 
 # inner: subgraph
@@ -47,6 +48,7 @@ INNER = Node(
     wires=(
         Wire('outputs', 'out', 'value'),
     ),
+    waits_for=('inputs',),
 )
 
 # out: output

@@ -12,6 +12,7 @@ from app.api import router
 from app.custom import hooks
 from app.observability import setup_logging, setup_tracing
 from app.runs import RunStore
+from app.services import build_services
 from app.settings import Settings, get_settings
 
 
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.services = build_services(settings)
     app.state.runs = RunStore(settings.max_runs)
     app.state.ready = False
     app.include_router(router)

@@ -37,6 +37,7 @@ WRAP = Node(
     wires=(
         Wire('value', 'now', 'args'),
     ),
+    waits_for=('data',),
 )
 
 # now: tool
@@ -47,6 +48,7 @@ NOW = Node(
     wires=(
         Wire('result', 'out', 'value'),
     ),
+    waits_for=('args',),
 )
 
 # out: output

@@ -41,6 +41,7 @@ GREET = Node(
     wires=(
         Wire('value', 'shout', 'data'),
     ),
+    waits_for=('data',),
 )
 
 # shout: transform
@@ -51,6 +52,7 @@ SHOUT = Node(
     wires=(
         Wire('value', 'out', 'value'),
     ),
+    waits_for=('data',),
 )
 
 # out: output
