@@ -56,6 +56,9 @@ def worker(
                  loglevel=loglevel)
 
 
+EXIT_WITH_PARENT_GRACE_S = 30.0
+
+
 def _exit_with_parent(parent_pid: int) -> None:
     """`lcnc up` may be killed without a chance to stop its worker: then the worker stops itself (warm shutdown)."""
 
@@ -63,6 +66,11 @@ def _exit_with_parent(parent_pid: int) -> None:
         while os.getppid() == parent_pid:
             time.sleep(1.0)
         os.kill(os.getpid(), signal.SIGTERM)
+        # A warm shutdown can hang for good when a pool process died holding a queue lock (billiard). Nobody
+        # waits for this worker any more and its runs are durable (their leases lapse and another worker
+        # resumes them), so after a grace period it leaves at once.
+        time.sleep(EXIT_WITH_PARENT_GRACE_S)
+        os._exit(1)
 
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
