@@ -8,6 +8,7 @@ any other class cannot make the worker import or construct it.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date, datetime, time, timedelta
@@ -17,6 +18,8 @@ from uuid import UUID
 
 from langgraph.checkpoint.serde._msgpack import SAFE_MSGPACK_TYPES
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+
+log = logging.getLogger(__name__)
 
 _PLAIN = (str, int, float, bool, type(None), bytes, datetime, date, time, timedelta, UUID, Decimal)
 _MAX_DEPTH = 200
@@ -91,9 +94,15 @@ _CHECKPOINT_SQL = """
 
 
 def _platform_saver_class() -> type:
-    """AsyncPostgresSaver with each write as one statement: a checkpoint and its new channel values in one
-    round trip, a task's writes in another, serialized in place (no thread hop, no pipeline syncs). The
-    tables, rows and reads are LangGraph's own."""
+    """AsyncPostgresSaver with one round trip per step, serialized in place (no thread hop, no pipeline syncs).
+
+    A finished task's writes wait in memory until the step's checkpoint is written: the checkpoint holds
+    their effect, so the writes it supersedes are never sent. Writes of a step that does not finish here
+    (an interrupt, a failure) are written by ``aflush``, which ``runtime.engine.run_graph`` calls when
+    ``ainvoke`` returns, and before any read. A lost worker loses at most the writes of the step in flight,
+    which then runs again (the same as when a worker dies before a task's writes are stored). The tables,
+    rows and reads are LangGraph's own.
+    """
     from langgraph.checkpoint.base import get_serializable_checkpoint_metadata
     from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
     from langgraph.checkpoint.postgres.base import WRITES_IDX_MAP
@@ -101,6 +110,49 @@ def _platform_saver_class() -> type:
     from psycopg.types.json import Jsonb
 
     class PlatformPostgresSaver(AsyncPostgresSaver):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            # (thread, namespace, checkpoint id) -> [(task id, task path, writes)] not yet stored
+            self._held: dict[tuple[str, str, str], list[tuple[str, str, Any]]] = {}
+
+        async def aflush(self) -> None:
+            """Store every held write (a step that ended without its next checkpoint)."""
+            while self._held:
+                key, batches = self._held.popitem()
+                for task_id, task_path, writes in batches:
+                    try:
+                        await self._store_writes(key, task_id, task_path, writes)
+                    except TypeError as exc:  # a failed node's error object: the run's record carries it
+                        log.debug("not storing the writes of task %s: %s", task_id, exc)
+
+        async def aget_tuple(self, config: Any) -> Any:
+            await self.aflush()
+            return await super().aget_tuple(config)
+
+        async def alist(self, config: Any, **kwargs: Any) -> Any:
+            await self.aflush()
+            async for item in super().alist(config, **kwargs):
+                yield item
+
+        async def adelete_thread(self, thread_id: str) -> None:
+            for key in [key for key in self._held if key[0] == thread_id]:
+                del self._held[key]
+            await super().adelete_thread(thread_id)
+
+        async def aput_writes(self, config: Any, writes: Any, task_id: str, task_path: str = "") -> None:
+            configurable = config["configurable"]
+            key = (configurable["thread_id"], configurable["checkpoint_ns"], configurable["checkpoint_id"])
+            self._held.setdefault(key, []).append((task_id, task_path, list(writes)))
+
+        async def _store_writes(self, key: tuple[str, str, str], task_id: str, task_path: str, writes: Any) -> None:
+            rows = self._dump_writes(*key, task_id, task_path, writes)
+            if not rows:
+                return
+            query = _UPSERT_WRITES_SQL if all(w[0] in WRITES_IDX_MAP for w in writes) else _INSERT_WRITES_SQL
+            async with self._cursor() as cur:
+                await cur.execute(query, (*rows[0][:5], [row[5] for row in rows], [row[6] for row in rows],
+                                          [row[7] for row in rows], [row[8] for row in rows]))
+
         async def aput(self, config: Any, checkpoint: Any, metadata: Any, new_versions: Any) -> Any:
             configurable = config["configurable"]
             thread_id, ns = configurable["thread_id"], configurable["checkpoint_ns"]
@@ -123,19 +175,9 @@ def _platform_saver_class() -> type:
             }
             async with self._cursor() as cur:
                 await cur.execute(_CHECKPOINT_SQL, params)
+            # The new checkpoint holds the effect of the step's writes: they are not needed any more.
+            self._held.pop((thread_id, ns, configurable.get("checkpoint_id")), None)
             return {"configurable": {"thread_id": thread_id, "checkpoint_ns": ns, "checkpoint_id": checkpoint["id"]}}
-
-        async def aput_writes(self, config: Any, writes: Any, task_id: str, task_path: str = "") -> None:
-            configurable = config["configurable"]
-            rows = self._dump_writes(configurable["thread_id"], configurable["checkpoint_ns"],
-                                     configurable["checkpoint_id"], task_id, task_path, writes)
-            if not rows:
-                return
-            query = _UPSERT_WRITES_SQL if all(w[0] in WRITES_IDX_MAP for w in writes) else _INSERT_WRITES_SQL
-            first = rows[0]
-            async with self._cursor() as cur:
-                await cur.execute(query, (*first[:5], [row[5] for row in rows], [row[6] for row in rows],
-                                          [row[7] for row in rows], [row[8] for row in rows]))
 
     return PlatformPostgresSaver
 

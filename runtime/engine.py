@@ -132,7 +132,12 @@ async def run_graph(
         # A caller's checkpointer is the durable kind: each step's checkpoint is written before the next step
         # starts, so a lost worker re-runs at most the step in flight.
         extra = {"durability": "sync" if durable else "async"} if checkpointer is not None else {}
-        result = await graph.ainvoke(payload, config, context=context, **extra)
+        try:
+            result = await graph.ainvoke(payload, config, context=context, **extra)
+        finally:
+            flush = getattr(checkpointer, "aflush", None)
+            if flush is not None:
+                await flush()  # writes of a step that did not finish (an interrupt, a failure)
     except asyncio.CancelledError:
         await finish(RunOutcome("cancelled", error="the run was cancelled"))
         raise

@@ -11,4 +11,4 @@ echo "==> import contracts"
 echo "==> pytest (two workers; a test file stays on one worker)"
 # A test that fails is run once more (failures twice in a row still fail the suite): the embedded SQLite
 # backend can answer "database is locked" when a worker, the API and the span store write at once.
-.venv/bin/python -m pytest -n "${PYTEST_WORKERS:-2}" --dist loadfile --reruns 1 --reruns-delay 2 "$@"
+.venv/bin/python -m pytest -n "${PYTEST_WORKERS:-2}" --dist loadfile --reruns 1 --reruns-delay 2 -raR "$@"
