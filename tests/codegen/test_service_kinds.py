@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,6 +33,7 @@ from runtime.nodes._rag import LocalEmbedder, RagStore
 from runtime.nodes._sql import SqlConnection, SqlConnections
 from runtime.spec import GraphSpec, parse_graph
 from tests.codegen.conftest import MCP_SERVER, fixture_spec
+from tests.codegen.serving import free_port, serve
 
 pytestmark = pytest.mark.slow
 
@@ -57,12 +56,6 @@ _SERVICE_ENV = ("SSRF_ALLOWLIST", "CHROMA_URL", "CHROMA_PATH", "CHROMA_COLLECTIO
                 "SQL_WRITABLE", "MCP_SERVERS", "RUN_LIVE_TESTS")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _env(extra: dict[str, str]) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items()
            if key not in _SERVICE_ENV and not key.startswith(("SQL_URL_", "MCP_TOKEN_", "PYTHON"))}
@@ -78,30 +71,9 @@ def export(spec: GraphSpec, root: Path, examples: list[Example] | None = None) -
 @contextmanager
 def served(folder: Path, **settings: str) -> Iterator[str]:
     """The generated app of ``folder`` under uvicorn with ``settings`` as environment variables."""
-    port = _free_port()
-    process = subprocess.Popen([sys.executable, "-c", _LAUNCH, str(port)], cwd=folder, env=_env(settings),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if process.poll() is not None:
-                raise AssertionError(f"the generated app exited: {process.stderr.read()[-3000:] if process.stderr else ''}")
-            try:
-                if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "the generated app did not become ready"
-            time.sleep(0.2)
+    with serve(lambda port: [sys.executable, "-c", _LAUNCH, str(port)], folder, _env(settings),
+               ready_timeout=120) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 def run_served(base: str, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -234,7 +206,7 @@ async def test_mcp_graph_served_calls_the_server_its_settings_name(tmp_path: Pat
         assert missing["status"] == "failed" and "add it to MCP_SERVERS" in missing["error"]
 
     # A shell string is never run: the app refuses to start with it.
-    shell = subprocess.run([sys.executable, "-c", _LAUNCH, str(_free_port())], cwd=folder, capture_output=True,
+    shell = subprocess.run([sys.executable, "-c", _LAUNCH, str(free_port())], cwd=folder, capture_output=True,
                            text=True, timeout=120,
                            env=_env({"MCP_SERVERS": json.dumps({"math": {"command": "python server.py"}})}))
     assert shell.returncode != 0 and "MCP_SERVERS: server 'math'" in shell.stderr and "exact argv" in shell.stderr

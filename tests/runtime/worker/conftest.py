@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,11 +14,19 @@ from builder.routes.runs import RunQueue
 from tests.runtime.worker.harness import Platform, cleanup_redis, make_platform
 
 
+@pytest.fixture
+def platform_settings() -> dict[str, Any]:
+    """Settings the `platform` fixture overrides (a test module redefines this fixture to change them)."""
+    return {}
+
+
 @pytest.fixture(params=["redis", "embedded"])
-def platform(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Platform]:
+def platform(request: pytest.FixtureRequest, tmp_path: Path, platform_settings: dict[str, Any]) -> Iterator[Platform]:
     """The platform on PostgreSQL + Redis, or on the embedded SQLite file + SQLite broker."""
     postgres = request.getfixturevalue("migrated_postgres_url") if request.param == "redis" else None
     plat = make_platform(request.param, tmp_path, postgres)
+    if platform_settings:
+        plat.settings = plat.settings.model_copy(update=platform_settings)
     app = create_app(plat.settings)
     try:
         with TestClient(app) as client:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import socket
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -15,37 +14,22 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
-from fastapi.testclient import TestClient
 
 from builder import __version__
-from builder.app import create_app
 from builder.crud.runs import worker_config
 from builder.db.migrate import upgrade_database
-from builder.routes.runs import RunQueue
 from builder.settings import Settings
 from runtime.worker import presence as presence_module
 from runtime.worker.presence import Presence, note_metrics_port, workers
-from tests.runtime.worker.harness import Platform, chain_graph, cleanup_redis, make_platform
+from tests.runtime.worker.harness import Platform, chain_graph
 
 SERVICES = "/api/observability/services"
 STALE_AFTER_S = 2.0  # the harness's lease is 2 s, so its workers beat every 2/3 s
 
 
-@pytest.fixture(params=["redis", "embedded"])
-def platform(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Platform]:
-    postgres = request.getfixturevalue("migrated_postgres_url") if request.param == "redis" else None
-    plat = make_platform(request.param, tmp_path, postgres)
-    plat.settings = plat.settings.model_copy(update={"worker_stale_after_s": STALE_AFTER_S})
-    app = create_app(plat.settings)
-    try:
-        with TestClient(app) as client:
-            app.state.run_queue = RunQueue(plat.config)
-            plat.client = client
-            yield plat
-    finally:
-        plat.stop_all()
-        if request.param == "redis":
-            cleanup_redis(plat.config.namespace)
+@pytest.fixture
+def platform_settings() -> dict[str, Any]:
+    return {"worker_stale_after_s": STALE_AFTER_S}
 
 
 def free_port() -> int:
