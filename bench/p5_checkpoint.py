@@ -31,7 +31,8 @@ async def _measure(database_url: str) -> tuple[float, float]:
     await asyncio.to_thread(setup_checkpointer, database_url)
     async with open_checkpointer(database_url) as checkpointer:
         async def with_checkpoints() -> None:
-            outcome = await run_graph(spec, {"text": "go"}, thread_id=uuid.uuid4().hex, checkpointer=checkpointer)
+            outcome = await run_graph(spec, {"text": "go"}, thread_id=uuid.uuid4().hex, checkpointer=checkpointer,
+                                      fresh=True)
             assert outcome.status == "succeeded" and outcome.outputs == expected, outcome
 
         async def without() -> None:

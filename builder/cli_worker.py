@@ -50,10 +50,23 @@ def worker(
         upgrade_database(settings)
     if exit_with_parent:
         _exit_with_parent(exit_with_parent)
+    _setup_worker_logging(settings.log_json, loglevel)
     config = worker_config(settings, namespace=namespace, lease_s=lease_s, requeue_queued_s=requeue_queued_s,
                            max_attempts=max_attempts, run_timeout_s=run_timeout_s)
     start_worker(config, concurrency=concurrency, hostname=hostname or f"{namespace}@%h-{os.getpid()}",
                  loglevel=loglevel)
+
+
+def _setup_worker_logging(json_logs: bool, level: str) -> None:
+    """The worker's own log lines (Celery's included) in the platform's format: Celery leaves logging alone."""
+    import logging
+
+    if json_logs:
+        from runtime.telemetry import setup_logging
+
+        setup_logging("lcnc-worker", level)
+    else:
+        logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s")
 
 
 EXIT_WITH_PARENT_GRACE_S = 30.0

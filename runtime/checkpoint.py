@@ -16,8 +16,11 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+import ormsgpack
 from langgraph.checkpoint.serde._msgpack import SAFE_MSGPACK_TYPES
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+
+from runtime.checkpoint_queue import EVENTS_KEY, CheckpointQueue, DurableGate, QueuedCheckpoint, encode_json
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +35,11 @@ class StrictSerializer(JsonPlusSerializer):
         super().__init__(pickle_fallback=False, allowed_json_modules=None, allowed_msgpack_modules=None)
 
     def dumps_typed(self, obj: Any) -> tuple[str, bytes]:
+        if obj is not None and not isinstance(obj, bytes | bytearray):
+            try:  # plain data (the common case) is encoded in one pass, with no Python-level walk
+                return "msgpack", ormsgpack.packb(obj, default=_refuse, option=_MSGPACK_OPTIONS)
+            except ormsgpack.MsgpackEncodeError:
+                pass  # something else in it: check it, then let LangGraph encode what is allowed
         _check_value(obj, 0)
         return super().dumps_typed(obj)
 
@@ -42,6 +50,14 @@ class StrictSerializer(JsonPlusSerializer):
 
 
 _PLAIN_TYPES = frozenset(_PLAIN)
+# LangGraph's own msgpack options: dataclasses, datetimes, enums and UUIDs go to ``default`` (here: refused,
+# so that only the natively encoded types, str/int/float/bool/None/bytes/list/tuple/dict, pass this way).
+_MSGPACK_OPTIONS = (ormsgpack.OPT_NON_STR_KEYS | ormsgpack.OPT_PASSTHROUGH_DATACLASS | ormsgpack.OPT_PASSTHROUGH_DATETIME
+                    | ormsgpack.OPT_PASSTHROUGH_ENUM | ormsgpack.OPT_PASSTHROUGH_UUID | ormsgpack.OPT_REPLACE_SURROGATES)
+
+
+def _refuse(value: Any) -> Any:
+    raise TypeError(type(value).__name__)
 
 
 def _check_value(value: Any, depth: int) -> None:
@@ -78,23 +94,12 @@ _WRITES_SQL = """
 _UPSERT_WRITES_SQL = _WRITES_SQL.format(on_conflict="UPDATE SET channel = EXCLUDED.channel, type = EXCLUDED.type, "
                                                     "blob = EXCLUDED.blob")
 _INSERT_WRITES_SQL = _WRITES_SQL.format(on_conflict="NOTHING")
-_CHECKPOINT_SQL = """
-    WITH blobs AS (
-        INSERT INTO checkpoint_blobs (thread_id, checkpoint_ns, channel, version, type, blob)
-        SELECT %(thread_id)s, %(ns)s, b.channel, b.version, b.type, b.blob
-        FROM unnest(%(channels)s::text[], %(versions)s::text[], %(types)s::text[], %(blobs)s::bytea[])
-            AS b(channel, version, type, blob)
-        ON CONFLICT (thread_id, checkpoint_ns, channel, version) DO NOTHING
-    )
-    INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, checkpoint, metadata)
-    VALUES (%(thread_id)s, %(ns)s, %(id)s, %(parent)s, %(checkpoint)s, %(metadata)s)
-    ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id)
-    DO UPDATE SET checkpoint = EXCLUDED.checkpoint, metadata = EXCLUDED.metadata
-"""
 
 
 def _platform_saver_class() -> type:
-    """AsyncPostgresSaver with one round trip per step, serialized in place (no thread hop, no pipeline syncs).
+    """AsyncPostgresSaver whose checkpoints go through a ``CheckpointQueue``: serialized in place, stored by
+    one writer task many per statement; a step waits for its own only when a node with an effect ran in it
+    (see ``runtime.checkpoint_queue``).
 
     A finished task's writes wait in memory until the step's checkpoint is written: the checkpoint holds
     their effect, so the writes it supersedes are never sent. Writes of a step that does not finish here
@@ -107,16 +112,34 @@ def _platform_saver_class() -> type:
     from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
     from langgraph.checkpoint.postgres.base import WRITES_IDX_MAP
     from langgraph.checkpoint.serde.types import _DeltaSnapshot
-    from psycopg.types.json import Jsonb
 
     class PlatformPostgresSaver(AsyncPostgresSaver):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             # (thread, namespace, checkpoint id) -> [(task id, task path, writes)] not yet stored
             self._held: dict[tuple[str, str, str], list[tuple[str, str, Any]]] = {}
+            self.queue = CheckpointQueue(self.conn.connection)
+            self._fresh: set[str] = set()
 
-        async def aflush(self) -> None:
-            """Store every held write (a step that ended without its next checkpoint)."""
+        def mark_effect(self, thread_id: str) -> None:
+            """A node with an effect runs in ``thread_id``: its step is stored before the next step starts."""
+            self.queue.mark_effect(thread_id)
+
+        def gate(self, thread_id: str) -> DurableGate:
+            """What a run's event sink waits on (see ``runtime.events.StreamSink``)."""
+            return self.queue.gate(thread_id)
+
+        def release(self, thread_id: str) -> None:
+            """The run's segment is over: drop what the queue kept about it."""
+            self.queue.forget(thread_id)
+            self._fresh.discard(thread_id)
+
+        async def aflush(self, thread_id: str | None = None) -> None:
+            """Store every queued checkpoint, then every held write (a step that ended without its next checkpoint).
+
+            With ``thread_id`` (the end of a run's segment) a failed write of that run is raised here.
+            """
+            await self.queue.settle(thread_id)
             while self._held:
                 key, batches = self._held.popitem()
                 for task_id, task_path, writes in batches:
@@ -125,7 +148,16 @@ def _platform_saver_class() -> type:
                     except TypeError as exc:  # a failed node's error object: the run's record carries it
                         log.debug("not storing the writes of task %s: %s", task_id, exc)
 
+        def expect_fresh(self, thread_id: str) -> None:
+            """``thread_id`` has no checkpoint yet (a run's first delivery): its first lookup needs no query."""
+            self._fresh.add(thread_id)
+
         async def aget_tuple(self, config: Any) -> Any:
+            configurable = config["configurable"]
+            if (configurable["thread_id"] in self._fresh and not configurable.get("checkpoint_ns")
+                    and not configurable.get("checkpoint_id")):
+                self._fresh.discard(configurable["thread_id"])
+                return None
             await self.aflush()
             return await super().aget_tuple(config)
 
@@ -135,6 +167,7 @@ def _platform_saver_class() -> type:
                 yield item
 
         async def adelete_thread(self, thread_id: str) -> None:
+            await self.queue.settle()
             for key in [key for key in self._held if key[0] == thread_id]:
                 del self._held[key]
             await super().adelete_thread(thread_id)
@@ -165,18 +198,20 @@ def _platform_saver_class() -> type:
                     inline[key] = value
                 else:
                     blobs[key] = value
-            rows = self._dump_blobs(thread_id, ns, blobs, {k: v for k, v in new_versions.items() if k in blobs})
-            params = {
-                "thread_id": thread_id, "ns": ns, "id": checkpoint["id"], "parent": configurable.get("checkpoint_id"),
-                "checkpoint": Jsonb({**checkpoint, "channel_values": inline}),
-                "metadata": Jsonb(get_serializable_checkpoint_metadata(config, metadata)),
-                "channels": [row[2] for row in rows], "versions": [row[3] for row in rows],
-                "types": [row[4] for row in rows], "blobs": [row[5] for row in rows],
-            }
-            async with self._cursor() as cur:
-                await cur.execute(_CHECKPOINT_SQL, params)
+            dumps = self.serde.dumps_typed
+            meta = get_serializable_checkpoint_metadata(config, metadata)
+            events = self.queue.take_events(thread_id)
+            if events:  # what the step's nodes reported, published once this is stored
+                meta = {**meta, EVENTS_KEY: events}
+            queued = QueuedCheckpoint(
+                thread_id=thread_id, ns=ns, checkpoint_id=checkpoint["id"], parent_id=configurable.get("checkpoint_id"),
+                checkpoint=encode_json({**checkpoint, "channel_values": inline}),
+                metadata=encode_json(meta),
+                blobs=[(key, str(version), *dumps(blobs[key])) for key, version in new_versions.items() if key in blobs],
+            )
             # The new checkpoint holds the effect of the step's writes: they are not needed any more.
             self._held.pop((thread_id, ns, configurable.get("checkpoint_id")), None)
+            await self.queue.put(queued)
             return {"configurable": {"thread_id": thread_id, "checkpoint_ns": ns, "checkpoint_id": checkpoint["id"]}}
 
     return PlatformPostgresSaver

@@ -115,7 +115,9 @@ async def run_graph(
         return await finish(RunOutcome("failed", error=str(exc)))
 
     config = {"configurable": {"thread_id": thread_id}}
-    context = RunContext(services=services or RunServices(), emit=emit, run_id=run_id or thread_id)
+    mark = getattr(checkpointer, "mark_effect", None) if durable else None
+    context = RunContext(services=services or RunServices(), emit=emit, run_id=run_id or thread_id,
+                         mark_effect=(lambda: mark(thread_id)) if mark is not None else None)
     try:
         if resume is not None:
             snapshot = await graph.aget_state(config)
@@ -129,15 +131,19 @@ async def run_graph(
             payload = None  # the run stopped mid-graph (its worker was lost): continue from its last checkpoint
         else:
             payload = initial_state(values)
-        # A caller's checkpointer is the durable kind: each step's checkpoint is written before the next step
-        # starts, so a lost worker re-runs at most the step in flight.
+            expect_fresh = getattr(checkpointer, "expect_fresh", None) if fresh else None
+            if expect_fresh is not None:
+                expect_fresh(thread_id)  # LangGraph looks for the thread's checkpoint: there is none yet
+        # A caller's checkpointer is the durable kind: each step's checkpoint is handed to it before the next
+        # step starts (the platform's stores pure steps behind the run, and any other step before going on).
         extra = {"durability": "sync" if durable else "async"} if checkpointer is not None else {}
         try:
             result = await graph.ainvoke(payload, config, context=context, **extra)
         finally:
             flush = getattr(checkpointer, "aflush", None)
             if flush is not None:
-                await flush()  # writes of a step that did not finish (an interrupt, a failure)
+                # every queued checkpoint, then the writes of a step that did not finish (an interrupt, a failure)
+                await flush(thread_id)
     except asyncio.CancelledError:
         await finish(RunOutcome("cancelled", error="the run was cancelled"))
         raise

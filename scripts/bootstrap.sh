@@ -19,6 +19,18 @@ if [ ! -x .venv/bin/python ]; then
 fi
 pip=(.venv/bin/python -m pip --disable-pip-version-check)
 
+# llama.cpp (the local model) compiles here, but not for "this CPU" (-march=native): a VM may report AMX or
+# AVX-512 that its kernel does not let a process use, and the model then dies with SIGILL. On x86-64 the
+# build targets AVX2/FMA/F16C, which runs on any machine of the last ten years.
+install_portable_llama() {
+  if [ "$(uname -m)" = "x86_64" ]; then
+    echo "==> compiling llama-cpp-python for x86-64 with AVX2 (a few minutes)"
+    CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON" \
+      "${pip[@]}" install -q --no-cache-dir --force-reinstall --no-deps -c requirements.lock llama-cpp-python
+  fi
+  touch .venv/.lcnc-llama-portable
+}
+
 stamp=".venv/.lcnc-installed${extra}"
 want="$(cat pyproject.toml requirements.lock | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
@@ -32,8 +44,11 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
       "${pip[@]}" install -q torch==2.13.0 --extra-index-url https://download.pytorch.org/whl/cpu
     fi
   fi
+  install_portable_llama
   "${pip[@]}" install -q -c requirements.lock -e ".${extra}"
   echo "$want" > "$stamp"
+elif [ ! -f .venv/.lcnc-llama-portable ]; then
+  install_portable_llama
 fi
 
 if [ -f web/package.json ]; then

@@ -10,6 +10,7 @@ from __future__ import annotations
 import collections
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,6 +28,8 @@ from runtime.telemetry.logs import JsonFormatter
 log = logging.getLogger(__name__)
 
 _engines: dict[str, Engine] = {}
+# How long the log store waits after a line for more lines to write with it (the log view lags by this much).
+BATCH_WINDOW_S = 0.25
 
 
 def _engine(database_url: str) -> Engine:
@@ -122,9 +125,7 @@ class LogStoreHandler(logging.Handler):
         if record.name.startswith(("sqlalchemy", "builder.observability")):
             return
         try:
-            import json
-
-            line = json.loads(self._formatter.format(record))
+            line = self._formatter.fields(record)
         except Exception:  # a log line that cannot be formatted is not worth failing for
             return
         if not (line.get("trace_id") or line.get("run_id")):
@@ -135,7 +136,7 @@ class LogStoreHandler(logging.Handler):
                 "level": line["level"],
                 "service": self.service,
                 "logger": record.name[:200],
-                "message": line["message"][:10_000],
+                "message": str(line["message"])[:10_000],
                 "trace_id": line.get("trace_id"),
                 "span_id": line.get("span_id"),
                 "run_id": str(line["run_id"]) if line.get("run_id") else None,
@@ -149,6 +150,7 @@ class LogStoreHandler(logging.Handler):
     def _work(self) -> None:
         while True:
             self._wake.wait(1.0)
+            time.sleep(BATCH_WINDOW_S)  # gather the lines that follow: one insert for them all
             self._wake.clear()
             self._write()
 

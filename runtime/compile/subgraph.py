@@ -60,6 +60,7 @@ async def run_subgraph(
         graph_chain=(*run_ctx.graph_chain, graph_id),
         compiled=run_ctx.compiled,
         node_prefix=f"{run_ctx.node_prefix}{node_id}/",
+        mark_effect=run_ctx.mark_effect,
     )
     try:
         state = await graph.ainvoke(initial_state(values), context=child)

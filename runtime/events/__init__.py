@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from runtime.events.base import TERMINAL_TYPES, EventStream, StoredEvent
 from runtime.events.memory import MemoryEventStream
@@ -12,6 +13,7 @@ from runtime.events.memory import MemoryEventStream
 __all__ = [
     "TERMINAL_TYPES",
     "EventStream",
+    "Gate",
     "MemoryEventStream",
     "StreamSink",
     "StoredEvent",
@@ -32,35 +34,79 @@ def open_event_stream(*, redis_url: str = "", sqlite_path: Path | None = None, p
     return MemoryEventStream()
 
 
+class Gate(Protocol):
+    """How far a run's checkpoints are stored (``runtime.checkpoint_queue.DurableGate``)."""
+
+    def hold(self, event: dict[str, Any]) -> int: ...
+
+    def stored(self) -> int: ...
+
+    def watch(self, event: asyncio.Event) -> Callable[[], None]: ...
+
+
 class StreamSink:
     """The engine's event sink for one run: stamps the run id and appends to the stream.
 
     ``emit`` never waits for the stream: events queue in order and one background task appends
     whatever has queued in a single round trip, so a run does not pay a write per event. ``flush``
     waits until everything emitted so far is stored (and raises what the stream raised).
+
+    With a ``gate`` (a durable run whose checkpoints are stored behind it, see
+    ``runtime.checkpoint_queue``) a ``node_finished`` event, and everything after it, waits until the
+    checkpoint that holds the node's result is stored: a node reported finished never runs again.
+    ``flush`` (the end of the run's segment) publishes everything.
     """
 
-    def __init__(self, stream: EventStream, run_id: str) -> None:
+    def __init__(self, stream: EventStream, run_id: str, gate: Gate | None = None) -> None:
         self.stream = stream
         self.run_id = run_id
-        self._queued: list[dict[str, Any]] = []
+        self._gate = gate
+        self._queued: list[tuple[int, dict[str, Any]]] = []  # (checkpoint it waits for, or 0; event)
         self._drain: asyncio.Task[None] | None = None
         self._error: BaseException | None = None
+        self._open = gate is None  # nothing to wait for
+        self._wake = asyncio.Event()
+        self._unwatch = gate.watch(self._wake) if gate is not None else None
 
     async def emit(self, event: dict[str, Any]) -> None:
-        self._queued.append({**event, "run_id": self.run_id})
+        event = {**event, "run_id": self.run_id}
+        gate = None if self._open else self._gate
+        need = gate.hold(event) if gate is not None and event.get("type") == "node_finished" else 0
+        self._queued.append((need, event))
         if self._drain is None or self._drain.done():
             self._drain = asyncio.create_task(self._append_queued())
 
+    def _ready(self) -> int:
+        """How many queued events may go out now (in order)."""
+        if self._open or self._gate is None:
+            return len(self._queued)
+        stored = self._gate.stored()
+        for index, (need, _) in enumerate(self._queued):
+            if need > stored:
+                return index
+        return len(self._queued)
+
     async def _append_queued(self) -> None:
         while self._queued:
-            batch, self._queued = self._queued, []
+            ready = self._ready()
+            if not ready:
+                self._wake.clear()
+                if not self._ready():
+                    await self._wake.wait()
+                continue
+            batch = [event for _, event in self._queued[:ready]]
+            del self._queued[:ready]
             try:
                 await self.stream.publish_many(self.run_id, batch)
             except Exception as exc:  # kept for flush(); later events still get their chance
                 self._error = exc
 
     async def flush(self) -> None:
+        if not self._open:
+            self._open = True
+            if self._unwatch is not None:
+                self._unwatch()
+            self._wake.set()
         while self._drain is not None and not self._drain.done():
             await asyncio.shield(self._drain)
         if self._error is not None:

@@ -63,6 +63,10 @@ class NodeKind:
     branches: Sequence[str] | Callable[[Any], list[str]] | None = None
     # Whether a cycle through a node of this kind is bounded by the kind itself.
     bounds_cycles: bool = False
+    # Whether the kind computes its outputs from its inputs alone: no call outside the process, no side
+    # effect. A durable run does not wait for the checkpoint of a step made only of pure kinds (computing it
+    # again after a lost worker gives the same result); any other step is stored before the next one starts.
+    pure: bool = False
     execute: Execute | None = field(default=None, compare=False)
 
     def input_port(self, name: str) -> Port | None:

@@ -24,5 +24,6 @@ KIND = NodeKind(
     description="Reads one of the graph's declared inputs.",
     config=Config,
     outputs=(Port("value", "any", description="The input's value."),),
+    pure=True,
     execute=execute,
 )

@@ -24,5 +24,6 @@ KIND = NodeKind(
     description="Writes its input to one of the graph's declared outputs.",
     config=Config,
     inputs=(Port("value", "any", description="The value to return."),),
+    pure=True,
     execute=execute,
 )

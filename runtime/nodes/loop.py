@@ -33,5 +33,6 @@ KIND = NodeKind(
     outputs=(Port("value", "any", description="The value, on 'continue' or 'done'."),),
     branches=("continue", "done"),
     bounds_cycles=True,
+    pure=True,
     execute=execute,
 )

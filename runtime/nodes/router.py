@@ -47,5 +47,6 @@ KIND = NodeKind(
     inputs=(Port("value", "any", description="The value to test and pass on."),),
     outputs=(Port("value", "any", description="The same value, on the chosen branch."),),
     branches=_branches,
+    pure=True,
     execute=execute,
 )

@@ -29,5 +29,6 @@ KIND = NodeKind(
     config=Config,
     inputs=(Port("data", "any", required=False, description="Values for the placeholders."),),
     outputs=(Port("value", "any", description="The filled template."),),
+    pure=True,
     execute=execute,
 )

@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
+from typing import Any
 
 from opentelemetry import trace
 
@@ -18,7 +19,11 @@ class JsonFormatter(logging.Formatter):
         self.service = service
 
     def format(self, record: logging.LogRecord) -> str:
-        line = {
+        return json.dumps(self.fields(record), default=str)
+
+    def fields(self, record: logging.LogRecord) -> dict[str, Any]:
+        """The line as a dict (what ``format`` writes as JSON)."""
+        line: dict[str, Any] = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
@@ -34,15 +39,19 @@ class JsonFormatter(logging.Formatter):
                 line[key] = value
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, default=str)
+        return line
 
 
 def setup_logging(service: str, level: str = "INFO") -> None:
-    """Add a JSON handler on stderr to the root logger (once per process)."""
+    """Add a JSON handler on stderr to the root logger (once per process).
+
+    It writes to the process's real stderr (``sys.__stderr__``): a Celery pool process replaces
+    ``sys.stderr`` with a proxy that would log every line a second time, in Celery's own format.
+    """
     root = logging.getLogger()
     if any(getattr(h, "_lcnc_json", False) for h in root.handlers):
         return
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(sys.__stderr__ or sys.stderr)
     handler.setFormatter(JsonFormatter(service))
     handler._lcnc_json = True  # type: ignore[attr-defined]
     root.addHandler(handler)

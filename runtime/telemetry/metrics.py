@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections.abc import Sequence
+
 from prometheus_client import Counter, Gauge, Histogram
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
@@ -28,3 +31,26 @@ SPANS_DROPPED = Counter("lcnc_spans_dropped_total", "Spans dropped because the e
 
 def count_dropped(n: int) -> None:
     SPANS_DROPPED.inc(n)
+
+
+def observe_all(histogram: Histogram, amounts: Sequence[float]) -> None:
+    """``histogram.observe`` for every amount, as one increment per bucket touched and one of the sum.
+
+    ``histogram`` is a labelled child (``NODE_DURATION.labels(...)``). Same result as observing one by one,
+    for the cost of a binary search per amount.
+    """
+    bounds = getattr(histogram, "_upper_bounds", None)
+    buckets = getattr(histogram, "_buckets", None)
+    total = getattr(histogram, "_sum", None)
+    if bounds is None or buckets is None or total is None:  # a prometheus_client that keeps them elsewhere
+        for amount in amounts:
+            histogram.observe(amount)
+        return
+    counts: dict[int, int] = {}
+    for amount in amounts:
+        if amount <= bounds[-1]:  # a NaN lands in no bucket, as with observe
+            index = bisect_left(bounds, amount)
+            counts[index] = counts.get(index, 0) + 1
+    for index, count in counts.items():
+        buckets[index].inc(count)
+    total.inc(sum(amounts))

@@ -20,7 +20,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Event, ReadableSpan, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import SpanExporter
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
-from opentelemetry.trace import Status, StatusCode
+from opentelemetry.trace import SpanKind, Status, StatusCode
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,20 @@ class BoundedSpanProcessor(SpanProcessor):
             if self.on_drop:
                 self.on_drop(1)
             return
+        if full:
+            self._wake.set()
+
+    def on_end_all(self, spans: list[ReadableSpan]) -> None:
+        """``on_end`` for a batch of ended spans at once (one lock, one wake-up)."""
+        sampled = [span for span in spans if span.context is not None and span.context.trace_flags.sampled]
+        with self._lock:
+            room = max(0, self.max_queue - len(self._queue))
+            self._queue.extend(sampled[:room] if len(sampled) > room else sampled)
+            dropped = max(0, len(sampled) - room)
+            self.dropped += dropped
+            full = len(self._queue) >= self.batch_size
+        if dropped and self.on_drop:
+            self.on_drop(dropped)
         if full:
             self._wake.set()
 
@@ -154,46 +168,93 @@ def tracer(name: str = "lcnc") -> trace.Tracer:
     return trace.get_tracer(name)
 
 
+SpanRecord = tuple[str, int, int, int, dict[str, Any], "Status | None", tuple[Event, ...]]
+"""A finished child span: ``(name, span_id or 0 for a new one, start_ns, end_ns, attributes, status, events)``."""
+
+
 class FinishedSpans:
     """Records spans whose start and end are known when they are recorded (node spans, on the hot path of
-    every step): the span goes straight to the provider's processors as a finished span, without an SDK
-    span object (lock, bounded attributes, sampler call) per span. Sampling follows the parent: a span
-    under an unsampled parent is not recorded. With a provider that is not the SDK's it uses the tracer.
+    every step): the spans go straight to the provider's processors as finished spans, a batch at a time,
+    without an SDK span object (lock, bounded attributes, sampler call) per span. Sampling follows the
+    parent: spans under an unsampled parent are not recorded. With a provider that is not the SDK's it
+    uses the tracer.
     """
 
-    def __init__(self, name: str) -> None:
-        self._tracer = trace.get_tracer(name)
-        provider = trace.get_tracer_provider()
+    def __init__(self, name: str, provider: trace.TracerProvider | None = None) -> None:
+        provider = provider or trace.get_tracer_provider()
+        self._tracer = provider.get_tracer(name)
         sdk = isinstance(provider, TracerProvider)
         self._processor = getattr(provider, "_active_span_processor", None) if sdk else None
-        self._resource = provider.resource if sdk else None
+        self._resource = provider.resource if isinstance(provider, TracerProvider) else Resource.get_empty()
         self._scope = getattr(self._tracer, "_instrumentation_scope", None)
         self._ids = getattr(provider, "id_generator", None) or RandomIdGenerator()
 
     def new_span_id(self) -> int:
         return self._ids.generate_span_id()
 
-    def record(
-        self, name: str, parent: trace.SpanContext, span_id: int, start_ns: int, end_ns: int,
-        attributes: dict[str, Any], *, status: Status | None = None, events: tuple[Event, ...] = (),
-    ) -> None:
-        if not parent.trace_flags.sampled:
+    def record_all(self, parent: trace.SpanContext, spans: list[SpanRecord]) -> None:
+        """Record ``spans`` as children of ``parent``."""
+        if not spans or not parent.trace_flags.sampled:
             return
         if self._processor is None:
-            span = self._tracer.start_span(name, context=trace.set_span_in_context(trace.NonRecordingSpan(parent)),
-                                           attributes=attributes, start_time=start_ns)
-            if status is not None:
-                span.set_status(status)
-            for event in events:
-                span.add_event(event.name, event.attributes, event.timestamp)
-            span.end(end_time=end_ns)
+            context = trace.set_span_in_context(trace.NonRecordingSpan(parent))
+            for name, _, start_ns, end_ns, attributes, status, events in spans:
+                started = self._tracer.start_span(name, context=context, attributes=attributes, start_time=start_ns)
+                if status is not None:
+                    started.set_status(status)
+                for event in events:
+                    started.add_event(event.name, event.attributes, event.timestamp)
+                started.end(end_time=end_ns)
             return
-        context = trace.SpanContext(parent.trace_id, span_id, is_remote=False, trace_flags=parent.trace_flags,
-                                    trace_state=parent.trace_state)
-        self._processor.on_end(ReadableSpan(
-            name, context=context, parent=parent, resource=self._resource, attributes=attributes, events=events,
-            status=status or _UNSET, start_time=start_ns, end_time=end_ns, instrumentation_scope=self._scope,
-        ))
+        trace_id, flags, state = parent.trace_id, parent.trace_flags, parent.trace_state
+        resource, scope, new_id = self._resource, self._scope, self._ids.generate_span_id
+        finished = [
+            _FinishedSpan(name, span_context(trace_id, span_id or new_id(), flags, state), parent, resource,
+                          attributes, events, status or _UNSET, start_ns, end_ns, scope)
+            for name, span_id, start_ns, end_ns, attributes, status, events in spans
+        ]
+        processors = getattr(self._processor, "_span_processors", None)
+        if processors is None:  # a multi-processor the SDK may add later: one span at a time
+            for span in finished:
+                self._processor.on_end(span)
+            return
+        for processor in processors:
+            on_end_all = getattr(processor, "on_end_all", None)
+            if on_end_all is not None:
+                on_end_all(finished)
+            else:
+                for span in finished:
+                    processor.on_end(span)
+
+
+def span_context(trace_id: int, span_id: int, flags: trace.TraceFlags, state: trace.TraceState) -> trace.SpanContext:
+    """``SpanContext(trace_id, span_id, False, flags, state)`` for ids known to be valid, without re-checking them."""
+    return tuple.__new__(trace.SpanContext, (trace_id, span_id, False, flags, state, True))
+
+
+class _FinishedSpan(ReadableSpan):
+    """A ReadableSpan set in one step: ``ReadableSpan.__init__`` with its 13 keyword arguments costs more than
+    the rest of recording a node span. A test keeps its fields in step with the SDK's."""
+
+    _kind = SpanKind.INTERNAL
+    _links: tuple[Any, ...] = ()
+    _instrumentation_info = None
+
+    def __init__(
+        self, name: str, context: trace.SpanContext, parent: trace.SpanContext, resource: Resource,
+        attributes: dict[str, Any], events: tuple[Event, ...], status: Status, start_ns: int, end_ns: int,
+        scope: Any,
+    ) -> None:
+        self._name = name
+        self._context = context
+        self._parent = parent
+        self._resource = resource
+        self._attributes = attributes
+        self._events = events
+        self._status = status
+        self._start_time = start_ns
+        self._end_time = end_ns
+        self._instrumentation_scope = scope
 
 
 _UNSET = Status(StatusCode.UNSET)

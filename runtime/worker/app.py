@@ -36,6 +36,10 @@ def create_celery(config: WorkerConfig) -> Celery:
         broker_transport_options=transport,
         broker_connection_retry_on_startup=True,
         worker_cancel_long_running_tasks_on_connection_loss=False,
+        # Logging is the process's own (JSON lines with trace ids): Celery adds no handler of its own and does
+        # not turn stdout/stderr into a logger, which would write every line twice.
+        worker_hijack_root_logger=False,
+        worker_redirect_stdouts=False,
     )
     _register(app, config)
     return app

@@ -88,7 +88,8 @@ async def execute_run(state: ProcessState, run_id: str, *, task_id: str | None) 
     if claimed is None or claimed == store.BUSY:
         return "skip" if claimed is None else "busy"
     assert isinstance(claimed, store.Claim)
-    sink = StreamSink(state.events, run_id)
+    gate = getattr(state.checkpointer, "gate", None)
+    sink = StreamSink(state.events, run_id, gate=gate(run_id) if gate is not None else None)
     if claimed.attempts > config.max_attempts:
         error = (f"the run was delivered {claimed.attempts} times without finishing (its worker was lost or it kept "
                  f"hitting transient errors); giving up after {config.max_attempts}")
@@ -103,6 +104,8 @@ async def execute_run(state: ProcessState, run_id: str, *, task_id: str | None) 
         from runtime.spec import GraphSpec
 
         spec = GraphSpec.model_validate(claimed.spec)
+        if claimed.attempts > 1 and gate is not None:
+            await _recover_events(state, run_id)
         services = (await config.services_factory(state, claimed.workspace_id, spec)
                     if config.services_factory is not None else _services(state, claimed.workspace_id))
         traced = TelemetrySink(holding, graph_id=spec.id, workspace_id=claimed.workspace_id,
@@ -132,6 +135,9 @@ async def execute_run(state: ProcessState, run_id: str, *, task_id: str | None) 
         detach(trace_token)
         with contextlib.suppress(Exception):
             await sink.flush()  # the events of a segment that ends here without a recorded outcome
+        release = getattr(state.checkpointer, "release", None)
+        if release is not None:
+            release(run_id)
     status = getattr(outcome, "status", "failed")
     log.info("run %s ended: %s", run_id, status, extra={"run_id": run_id})
     if status == "failed" and getattr(outcome, "retryable", False) and claimed.attempts < config.max_attempts:
@@ -141,6 +147,19 @@ async def execute_run(state: ProcessState, run_id: str, *, task_id: str | None) 
                   error=getattr(outcome, "error", None), interrupt=getattr(outcome, "interrupt", None),
                   held=holding.held)
     return status
+
+
+async def _recover_events(state: ProcessState, run_id: str) -> None:
+    """A later delivery: publish what the lost worker stored but did not get to publish."""
+    from runtime.worker.recover import republish_lost_events
+
+    try:
+        recovered = await republish_lost_events(state.events, state.checkpointer, run_id)
+    except Exception:  # noqa: BLE001 - the run itself can go on; its stream may miss a node_finished
+        log.warning("run %s: could not check for events a lost worker did not publish", run_id, exc_info=True)
+        return
+    if recovered:
+        log.info("run %s: published %d event(s) a lost worker had stored", run_id, recovered, extra={"run_id": run_id})
 
 
 async def _retry(state: ProcessState, run_id: str, attempts: int, error: str) -> Retry:

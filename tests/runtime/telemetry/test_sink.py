@@ -6,6 +6,7 @@ from prometheus_client import REGISTRY
 
 from runtime.engine import ListSink, run_graph
 from runtime.spec import parse_graph
+from runtime.telemetry import sink as sink_module
 from runtime.telemetry.sink import TelemetrySink
 from tests.conftest import fixture_graph
 
@@ -57,6 +58,12 @@ def test_failed_node_marks_span_and_run_as_errors(span_exporter) -> None:
     assert outcome.status == "failed"
     spans = by_name(span_exporter.get_finished_spans())
     assert spans["run agent_tools"].status.status_code.name == "ERROR"
+    node = spans["node llm agent"]
+    assert node.status.status_code.name == "ERROR" and "max_steps=1" in node.status.description
+    assert [event.name for event in node.events] == ["exception"]
+    assert node.events[0].attributes["exception.message"] == node.status.description
+    assert node.parent.span_id == spans["run agent_tools"].context.span_id
+    assert node.start_time <= node.events[0].timestamp <= node.end_time
     assert REGISTRY.get_sample_value("lcnc_runs_total", {"graph": "agent_tools", "status": "failed"}) == before + 1
 
 
@@ -90,3 +97,83 @@ def test_model_calls_of_a_real_run_become_genai_spans(span_exporter) -> None:
     spans = [s for s in span_exporter.get_finished_spans() if s.name.startswith("chat ")]
     assert len(spans) == 2 and all(s.attributes["gen_ai.system"] == "scripted" for s in spans)
     assert "gen_ai.prompt" not in spans[0].attributes
+
+
+def node_duration_count(kind: str) -> float:
+    return REGISTRY.get_sample_value("lcnc_node_duration_seconds_count", {"kind": kind, "status": "ok"}) or 0
+
+
+def test_nodes_of_a_run_still_going_show_up_within_the_flush_interval(span_exporter, monkeypatch) -> None:
+    monkeypatch.setattr(sink_module, "FLUSH_AFTER_S", 0.05)
+    before = node_duration_count("slow_probe")
+
+    def node_spans() -> list[str]:
+        return [s.name for s in span_exporter.get_finished_spans() if s.name.startswith("node ")]
+
+    async def scenario() -> None:
+        sink = TelemetrySink(graph_id="slow")
+        await sink.emit({"type": "run_started", "run_id": "r-slow", "graph_id": "slow"})
+        await sink.emit({"type": "node_started", "node_id": "a", "kind": "slow_probe"})
+        await sink.emit({"type": "node_finished", "node_id": "a", "kind": "slow_probe", "duration_ms": 2.0})
+        await sink.emit({"type": "node_started", "node_id": "b", "kind": "slow_probe"})
+        assert node_spans() == [] and node_duration_count("slow_probe") == before  # batched, not yet recorded
+        await asyncio.sleep(0.3)  # node b is still running
+        assert node_spans() == ["node slow_probe a"]
+        assert node_duration_count("slow_probe") == before + 1
+        await sink.emit({"type": "node_finished", "node_id": "b", "kind": "slow_probe", "duration_ms": 300.0})
+        await sink.emit({"type": "run_finished", "run_id": "r-slow"})
+        assert node_spans() == ["node slow_probe a", "node slow_probe b"]  # the run's end records at once
+
+    asyncio.run(scenario())
+    spans = by_name(span_exporter.get_finished_spans())
+    assert spans["node slow_probe b"].parent.span_id == spans["run slow"].context.span_id
+    assert node_duration_count("slow_probe") == before + 2
+    bucket = REGISTRY.get_sample_value("lcnc_node_duration_seconds_bucket",
+                                       {"kind": "slow_probe", "status": "ok", "le": "0.25"}) or 0
+    assert bucket >= 1  # 2 ms is under 0.25 s, 300 ms is not
+
+
+def test_a_long_run_records_its_nodes_every_flush_nodes(span_exporter, monkeypatch) -> None:
+    monkeypatch.setattr(sink_module, "FLUSH_NODES", 3)
+    monkeypatch.setattr(sink_module, "FLUSH_AFTER_S", 60)
+
+    async def scenario() -> int:
+        sink = TelemetrySink(graph_id="long")
+        await sink.emit({"type": "run_started", "run_id": "r-long"})
+        for i in range(7):
+            await sink.emit({"type": "node_started", "node_id": f"n{i}", "kind": "transform"})
+            await sink.emit({"type": "node_finished", "node_id": f"n{i}", "kind": "transform", "duration_ms": 1.0})
+        return len(span_exporter.get_finished_spans())
+
+    assert asyncio.run(scenario()) == 6  # two batches of three; the seventh waits for the run's end or the timer
+
+
+def test_a_node_open_when_the_run_waits_ends_its_span_without_a_duration(span_exporter) -> None:
+    before = REGISTRY.get_sample_value("lcnc_node_duration_seconds_count",
+                                       {"kind": "human_approval", "status": "ok"}) or 0
+    outcome, inner = run("human_approval", {"request": "refund 5 EUR"})
+    assert outcome.status == "waiting"
+    spans = by_name(span_exporter.get_finished_spans())
+    run_span = next(s for s in spans.values() if s.name.startswith("run "))
+    assert run_span.attributes["lcnc.run.status"] == "waiting"
+    waiting = [s for s in spans.values() if s.attributes.get("lcnc.node.kind") == "human_approval"]
+    assert len(waiting) == 1 and waiting[0].parent.span_id == run_span.context.span_id
+    assert (REGISTRY.get_sample_value("lcnc_node_duration_seconds_count",
+                                      {"kind": "human_approval", "status": "ok"}) or 0) == before
+
+
+def test_an_unsampled_run_records_no_node_spans_but_counts_durations(span_exporter) -> None:
+    from opentelemetry import trace
+
+    from runtime.telemetry import attach_carrier, detach
+
+    before = node_duration_count("transform")
+    unsampled = trace.format_trace_id(0x1234) + "-" + trace.format_span_id(0x5678)
+    token = attach_carrier({"traceparent": f"00-{unsampled}-00"})  # the request upstream was not sampled
+    try:
+        outcome, _ = run("linear_transform", {"name": "Ada"})
+    finally:
+        detach(token)
+    assert outcome.status == "succeeded"
+    assert span_exporter.get_finished_spans() == ()
+    assert node_duration_count("transform") == before + 2

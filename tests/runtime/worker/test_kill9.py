@@ -49,10 +49,13 @@ def test_runs_survive_kill_9_of_their_worker_without_rerunning_finished_nodes(pl
     victim_run = next(r for r in runs if r["id"] == victim)
     assert victim_run["attempts"] == 2
     finished = _finished_nodes(platform, victim)
-    # Nodes finished before the kill were not run again; at most the step in flight (whose checkpoint
-    # had not been written yet) ran twice.
     rerun = [node for node, count in finished.items() if count > 1]
-    trail = [(e['type'], e.get('node_id')) for e in platform.events(victim) if e['type'] != 'node_started']
-    (platform.tmp / 'trail.txt').write_text(repr(trail))
-    assert len(rerun) <= 1, (rerun, sum(before.values()))
+    if platform.database_url.startswith("postgresql"):
+        # Every node is reported finished exactly once: a node reported before the kill was stored and did not
+        # run again; one stored but not yet reported was reported by the next delivery (runtime.worker.recover).
+        assert not rerun, (rerun, sum(before.values()))
+    else:
+        # The embedded SQLite checkpointer stores each step before the next and reports nodes as they finish:
+        # at most the step in flight (finished, not yet stored) ran, and was reported, twice.
+        assert len(rerun) <= 1, (rerun, sum(before.values()))
     assert finished["in"] == 1 and finished["t000"] == 1

@@ -1,0 +1,211 @@
+"""Checkpoints written behind the run: queued in order, stored by one writer task, many per statement.
+
+A step made only of pure kinds (a template fill, a route, an input or output: no call outside the
+process, no side effect) does not wait for its checkpoint: the next step starts at once, and the writer
+stores what has queued at most ``WRITE_WINDOW_S`` later, many checkpoints in one statement. A step with any other
+kind (an LLM, a tool, HTTP, SQL, MCP, RAG, a subgraph, an approval) is stored before the next step
+starts, so its effect is never repeated. A lost worker therefore repeats at most the pure steps whose
+checkpoints were still queued, plus the step in flight; a pure step computed again gives the same result.
+
+What people see stays exact: a node's ``node_finished`` event is published only once the checkpoint
+that holds its result is stored (``DurableGate``), so no node is ever reported finished twice. The
+checkpoint's metadata carries those events (``EVENTS_KEY``): when a worker is lost between storing a
+checkpoint and publishing its events, the next delivery publishes them (``runtime.worker.recover``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+# Checkpoint metadata key: the node_finished events whose result the checkpoint holds.
+EVENTS_KEY = "lcnc_events"
+# The longest a pure step's checkpoint waits in the queue (the most pure work a lost worker can lose).
+WRITE_WINDOW_S = 0.02
+
+_BATCH_SQL = """
+    WITH cp AS (
+        SELECT * FROM jsonb_to_recordset(%s::jsonb) AS c(thread_id text, checkpoint_ns text, checkpoint_id text,
+                                                      parent_checkpoint_id text, checkpoint jsonb, metadata jsonb)
+    ), blobs AS (
+        INSERT INTO checkpoint_blobs (thread_id, checkpoint_ns, channel, version, type, blob)
+        SELECT b.thread_id, b.checkpoint_ns, b.channel, b.version, b.type, decode(b.blob, 'base64')
+        FROM jsonb_to_recordset(%s::jsonb) AS b(thread_id text, checkpoint_ns text, channel text, version text,
+                                                type text, blob text)
+        ON CONFLICT (thread_id, checkpoint_ns, channel, version) DO NOTHING
+    )
+    INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, checkpoint, metadata)
+    SELECT thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, checkpoint, metadata FROM cp
+    ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id)
+    DO UPDATE SET checkpoint = EXCLUDED.checkpoint, metadata = EXCLUDED.metadata
+"""
+
+
+def _json_default(value: Any) -> Any:
+    return str(value)
+
+
+def encode_json(value: Any) -> orjson.Fragment:
+    """``value`` as JSON now (later changes to it are not written), ready to embed in a batch."""
+    return orjson.Fragment(orjson.dumps(value, default=_json_default, option=orjson.OPT_NON_STR_KEYS))
+
+
+@dataclass
+class QueuedCheckpoint:
+    thread_id: str
+    ns: str
+    checkpoint_id: str
+    parent_id: str | None
+    checkpoint: orjson.Fragment
+    metadata: orjson.Fragment
+    blobs: list[tuple[str, str, str, bytes | None]]  # (channel, version, type, serialized value)
+
+    def row(self) -> dict[str, Any]:
+        return {"thread_id": self.thread_id, "checkpoint_ns": self.ns, "checkpoint_id": self.checkpoint_id,
+                "parent_checkpoint_id": self.parent_id, "checkpoint": self.checkpoint, "metadata": self.metadata}
+
+    def blob_rows(self) -> list[dict[str, Any]]:
+        return [{"thread_id": self.thread_id, "checkpoint_ns": self.ns, "channel": channel, "version": version,
+                 "type": type_, "blob": None if blob is None else base64.b64encode(blob).decode("ascii")}
+                for channel, version, type_, blob in self.blobs]
+
+
+@dataclass
+class _Thread:
+    queued: int = 0  # checkpoints of the thread handed to the queue
+    stored: int = 0  # of those, how many are stored (in order)
+    effect: bool = False  # a node with an effect runs: store before the next step, until the root step is stored
+    error: BaseException | None = None
+    advanced: set[asyncio.Event] = field(default_factory=set)
+    noted: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # checkpoint number -> its events
+
+
+class CheckpointQueue:
+    """The queue and its writer for one saver (one per worker process)."""
+
+    def __init__(self, connection: Callable[[], Any], window_s: float = WRITE_WINDOW_S) -> None:
+        self._connection = connection  # async context manager giving a psycopg AsyncConnection
+        self._window_s = window_s
+        self._urgent = asyncio.Event()  # someone waits: write now, not at the end of the window
+        self._pending: list[QueuedCheckpoint] = []
+        self._threads: dict[str, _Thread] = {}
+        self._writer: asyncio.Task[None] | None = None
+
+    def _thread(self, thread_id: str) -> _Thread:
+        state = self._threads.get(thread_id)
+        if state is None:
+            state = self._threads[thread_id] = _Thread()
+        return state
+
+    async def put(self, item: QueuedCheckpoint) -> None:
+        """Queue ``item``; wait for it only when a node with an effect ran in this step."""
+        state = self._thread(item.thread_id)
+        if state.error is not None:
+            error, state.error = state.error, None
+            raise error
+        state.queued += 1
+        self._pending.append(item)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_pending())
+        if state.effect:
+            if not item.ns:
+                state.effect = False
+            await self.settle(item.thread_id)
+
+    def take_events(self, thread_id: str) -> list[dict[str, Any]]:
+        """The events noted for the checkpoint of ``thread_id`` about to be queued (they go in its metadata)."""
+        state = self._threads.get(thread_id)
+        return [] if state is None else state.noted.pop(state.queued + 1, [])
+
+    def mark_effect(self, thread_id: str) -> None:
+        """A node with an effect is running in ``thread_id``: its step's checkpoint is stored before the next step."""
+        self._thread(thread_id).effect = True
+
+    async def settle(self, thread_id: str | None = None) -> None:
+        """Wait until everything queued is stored; raise the error a write of ``thread_id`` hit, if any."""
+        self._urgent.set()
+        while True:
+            if self._writer is not None and not self._writer.done():
+                await asyncio.shield(self._writer)
+            elif self._pending:
+                self._writer = asyncio.create_task(self._write_pending())
+            else:
+                break
+        if thread_id is not None:
+            state = self._threads.get(thread_id)
+            if state is not None and state.error is not None:
+                error, state.error = state.error, None
+                raise error
+
+    def forget(self, thread_id: str) -> None:
+        self._threads.pop(thread_id, None)
+
+    def gate(self, thread_id: str) -> DurableGate:
+        return DurableGate(self, thread_id)
+
+    async def _write_pending(self) -> None:
+        batch: list[QueuedCheckpoint] = []
+        try:
+            async with self._connection() as conn:
+                while self._pending:
+                    if not self._urgent.is_set():
+                        with contextlib.suppress(TimeoutError):  # gather the next steps' checkpoints too
+                            await asyncio.wait_for(self._urgent.wait(), self._window_s)
+                    self._urgent.clear()
+                    batch, self._pending = self._pending, []
+                    await self._write(conn, batch)
+                    self._advance(batch)
+                    batch = []
+        except Exception as exc:  # the runs learn it at their next put or settle
+            # A later checkpoint may name channel values that only a lost one carried: none of them is written.
+            failed, self._pending = batch + self._pending, []
+            for item in failed:
+                self._thread(item.thread_id).error = exc
+            self._advance([])
+
+    @staticmethod
+    async def _write(conn: Any, batch: list[QueuedCheckpoint]) -> None:
+        latest: dict[tuple[str, str, str], QueuedCheckpoint] = {}
+        for item in batch:  # one row per key (a statement cannot upsert a row twice)
+            latest[(item.thread_id, item.ns, item.checkpoint_id)] = item
+        rows = orjson.dumps([item.row() for item in latest.values()]).decode()
+        blobs = orjson.dumps([blob for item in batch for blob in item.blob_rows()]).decode()
+        async with conn.cursor() as cur:
+            await cur.execute(_BATCH_SQL, (rows, blobs))
+
+    def _advance(self, batch: list[QueuedCheckpoint]) -> None:
+        for item in batch:
+            state = self._threads.get(item.thread_id)
+            if state is not None:
+                state.stored += 1
+        for state in self._threads.values():
+            for event in state.advanced:
+                event.set()
+
+
+class DurableGate:
+    """What the event sink of one run asks: which checkpoint is next, and how many are stored."""
+
+    def __init__(self, queue: CheckpointQueue, thread_id: str) -> None:
+        self.thread_id = thread_id
+        self._state = queue._thread(thread_id)
+
+    def hold(self, event: dict[str, Any]) -> int:
+        """Note ``event`` for the checkpoint that will hold what happens now; returns that checkpoint's number."""
+        number = self._state.queued + 1
+        self._state.noted.setdefault(number, []).append(event)
+        return number
+
+    def stored(self) -> int:
+        return self._state.stored
+
+    def watch(self, event: asyncio.Event) -> Callable[[], None]:
+        """Set ``event`` whenever a checkpoint is stored; returns how to stop."""
+        self._state.advanced.add(event)
+        return lambda: self._state.advanced.discard(event)
