@@ -20,7 +20,7 @@ import ormsgpack
 from langgraph.checkpoint.serde._msgpack import SAFE_MSGPACK_TYPES
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
-from runtime.checkpoint_queue import EVENTS_KEY, CheckpointQueue, DurableGate, QueuedCheckpoint, encode_json
+from runtime.checkpoint_queue import CheckpointQueue, DurableGate, QueuedCheckpoint, encode_json
 
 log = logging.getLogger(__name__)
 
@@ -199,15 +199,13 @@ def _platform_saver_class() -> type:
                 else:
                     blobs[key] = value
             dumps = self.serde.dumps_typed
-            meta = get_serializable_checkpoint_metadata(config, metadata)
-            events = self.queue.take_events(thread_id)
-            if events:  # what the step's nodes reported, published once this is stored
-                meta = {**meta, EVENTS_KEY: events}
             queued = QueuedCheckpoint(
                 thread_id=thread_id, ns=ns, checkpoint_id=checkpoint["id"], parent_id=configurable.get("checkpoint_id"),
                 checkpoint=encode_json({**checkpoint, "channel_values": inline}),
-                metadata=encode_json(meta),
+                metadata=get_serializable_checkpoint_metadata(config, metadata),
+                versions={key: str(version) for key, version in checkpoint["channel_versions"].items()},
                 blobs=[(key, str(version), *dumps(blobs[key])) for key, version in new_versions.items() if key in blobs],
+                events=self.queue.take_events(thread_id),  # what the step's nodes reported, published once stored
             )
             # The new checkpoint holds the effect of the step's writes: they are not needed any more.
             self._held.pop((thread_id, ns, configurable.get("checkpoint_id")), None)

@@ -2,7 +2,8 @@
 
 A step made only of pure kinds (a template fill, a route, an input or output: no call outside the
 process, no side effect) does not wait for its checkpoint: the next step starts at once, and the writer
-stores what has queued at most ``WRITE_WINDOW_S`` later, many checkpoints in one statement. A step with any other
+stores what has queued at most ``WRITE_WINDOW_S`` later, in one statement: the newest checkpoint of the run
+with the channel values it names (resuming needs nothing older). A step with any other
 kind (an LLM, a tool, HTTP, SQL, MCP, RAG, a subgraph, an approval) is stored before the next step
 starts, so its effect is never repeated. A lost worker therefore repeats at most the pure steps whose
 checkpoints were still queued, plus the step in flight; a pure step computed again gives the same result.
@@ -27,7 +28,7 @@ import orjson
 # Checkpoint metadata key: the node_finished events whose result the checkpoint holds.
 EVENTS_KEY = "lcnc_events"
 # The longest a pure step's checkpoint waits in the queue (the most pure work a lost worker can lose).
-WRITE_WINDOW_S = 0.02
+WRITE_WINDOW_S = 0.01
 
 _BATCH_SQL = """
     WITH cp AS (
@@ -62,18 +63,22 @@ class QueuedCheckpoint:
     ns: str
     checkpoint_id: str
     parent_id: str | None
-    checkpoint: orjson.Fragment
-    metadata: orjson.Fragment
-    blobs: list[tuple[str, str, str, bytes | None]]  # (channel, version, type, serialized value)
+    checkpoint: orjson.Fragment  # encoded when queued: LangGraph goes on changing its own copy
+    metadata: dict[str, Any]
+    versions: dict[str, str]  # channel -> version, as in the checkpoint
+    blobs: list[tuple[str, str, str, bytes | None]]  # (channel, version, type, serialized value) new in this step
+    events: list[dict[str, Any]] = field(default_factory=list)  # the node_finished events this step holds
 
-    def row(self) -> dict[str, Any]:
+    def row(self, events: list[dict[str, Any]]) -> dict[str, Any]:
+        metadata = {**self.metadata, EVENTS_KEY: events} if events else self.metadata
         return {"thread_id": self.thread_id, "checkpoint_ns": self.ns, "checkpoint_id": self.checkpoint_id,
-                "parent_checkpoint_id": self.parent_id, "checkpoint": self.checkpoint, "metadata": self.metadata}
+                "parent_checkpoint_id": self.parent_id, "checkpoint": self.checkpoint, "metadata": metadata}
 
-    def blob_rows(self) -> list[dict[str, Any]]:
+    def blob_rows(self, versions: dict[str, str]) -> list[dict[str, Any]]:
+        """The rows of this step's channel values that ``versions`` (a later checkpoint's) still names."""
         return [{"thread_id": self.thread_id, "checkpoint_ns": self.ns, "channel": channel, "version": version,
                  "type": type_, "blob": None if blob is None else base64.b64encode(blob).decode("ascii")}
-                for channel, version, type_, blob in self.blobs]
+                for channel, version, type_, blob in self.blobs if versions.get(channel) == version]
 
 
 @dataclass
@@ -119,7 +124,7 @@ class CheckpointQueue:
             await self.settle(item.thread_id)
 
     def take_events(self, thread_id: str) -> list[dict[str, Any]]:
-        """The events noted for the checkpoint of ``thread_id`` about to be queued (they go in its metadata)."""
+        """The events noted for the checkpoint of ``thread_id`` about to be queued (stored in its metadata)."""
         state = self._threads.get(thread_id)
         return [] if state is None else state.noted.pop(state.queued + 1, [])
 
@@ -171,13 +176,23 @@ class CheckpointQueue:
 
     @staticmethod
     async def _write(conn: Any, batch: list[QueuedCheckpoint]) -> None:
-        latest: dict[tuple[str, str, str], QueuedCheckpoint] = {}
-        for item in batch:  # one row per key (a statement cannot upsert a row twice)
-            latest[(item.thread_id, item.ns, item.checkpoint_id)] = item
-        rows = orjson.dumps([item.row() for item in latest.values()]).decode()
-        blobs = orjson.dumps([blob for item in batch for blob in item.blob_rows()]).decode()
+        """Store the newest checkpoint of each thread in ``batch``, with the channel values it names.
+
+        Resuming needs only the newest checkpoint, so the earlier ones of the batch are not written (their
+        events go with the newest): a run's store work grows with its batches, not with its steps.
+        """
+        latest: dict[tuple[str, str], QueuedCheckpoint] = {}
+        events: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for item in batch:
+            key = (item.thread_id, item.ns)
+            latest[key] = item
+            if item.events:
+                events.setdefault(key, []).extend(item.events)
+        rows = [item.row(events.get(key, [])) for key, item in latest.items()]
+        blobs = [row for item in batch for row in item.blob_rows(latest[(item.thread_id, item.ns)].versions)]
         async with conn.cursor() as cur:
-            await cur.execute(_BATCH_SQL, (rows, blobs))
+            await cur.execute(_BATCH_SQL, (orjson.dumps(rows, default=_json_default, option=orjson.OPT_NON_STR_KEYS)
+                                           .decode(), orjson.dumps(blobs).decode()))
 
     def _advance(self, batch: list[QueuedCheckpoint]) -> None:
         for item in batch:
