@@ -13,7 +13,7 @@ from builder.cli import app
 from builder.cli_progress import CliProgress
 from codegen.errors import ExportError
 from codegen.naming import dns_label
-from codegen.options import ProjectOptions
+from codegen.options import ProjectOptions, parse_http_tools
 from codegen.render import render_project
 from codegen.writer import write_folder, write_zip
 from runtime.spec import DocumentError, load_graph
@@ -40,6 +40,9 @@ def export_project(
     image: Annotated[str | None, typer.Option(help="Container image (default: NAME:VERSION).")] = None,
     graphs: Annotated[Path | None, typer.Option(help="Folder of graph JSON files that subgraph nodes refer to.",
                                                 exists=True, file_okay=False)] = None,
+    tools: Annotated[Path | None, typer.Option(help="JSON file of the HTTP tools the graph calls: {\"http.<name>\": "
+                                                    "{method, url, ...}} or the list GET /api/tools/http answers.",
+                                               exists=True, dir_okay=False)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON (no progress).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
 ) -> None:
@@ -53,6 +56,8 @@ def export_project(
 
     * `lcnc export tests/fixtures/graphs/router.json -o ./triage`
     * `lcnc export graph.json --zip triage.zip --name triage --json | jq .files`
+    * `lcnc export agent.json -o agent --tools tools.json` (the HTTP tools its agents call, e.g. the answer of
+      `GET /api/tools/http`; an unknown tool exits 2 naming the node and the tool)
     """
     if (out is None) == (zip_file is None):
         _fail("give exactly one of --out DIR or --zip FILE", as_json=as_json)
@@ -60,12 +65,15 @@ def export_project(
     try:
         spec = load_graph(path.read_bytes())
         saved = {} if graphs is None else {g.id: g for g in (load_graph(p.read_bytes()) for p in sorted(graphs.glob("*.json")))}
-        options = ProjectOptions(name=name, image=image, subgraphs=saved)
+        http_tools = parse_http_tools(tools.read_text(encoding="utf-8")) if tools else {}
+        options = ProjectOptions(name=name, image=image, subgraphs=saved, http_tools=http_tools)
     except DocumentError as exc:
         _fail(str(exc), [{"loc": [exc.location], "msg": str(exc)}], as_json)
     except ValidationError as exc:
         errors = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors(include_input=False)]
         _fail("the graph document is not valid", errors, as_json)
+    except ValueError as exc:  # the tools file
+        _fail(str(exc), [{"loc": ["tools"], "msg": str(exc)}], as_json)
     try:
         with progress.step(f"rendering '{spec.name}'") as step:
             files = render_project(spec, options)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from codegen import deps as dep_table
@@ -13,9 +16,10 @@ from codegen.naming import constant_names, dns_label, field_names, unique_idents
 from codegen.options import ProjectOptions
 from runtime.compile import plan
 from runtime.nodes._providers import DEFAULT_KEY_SECRETS
+from runtime.nodes._tools import BUILTIN_TOOLS
 from runtime.nodes.base import NodeKind
 from runtime.nodes.registry import KINDS
-from runtime.spec.models import GraphSpec, NodeSpec
+from runtime.spec.models import IDENT_PATTERN, GraphSpec, NodeSpec
 
 ANNOTATIONS = {
     "text": "str",
@@ -56,6 +60,79 @@ CONTEXT_MODULES = {
     "rag_retrieve": ("runtime.nodes._rag",),
     "sql_query": ("runtime.nodes._sql",),
 }
+# Workspace tools (catalogue ids 'http.<name>', 'sql.<connection>', 'mcp.<server>.<tool>'): what each kind of
+# tool needs carried, and the node kind whose services and dependencies it shares.
+TOOL_MODULES = {
+    "http": ("runtime.nodes._http.tool",),
+    "sql": ("runtime.nodes._sql", "runtime.nodes._sql.tool"),
+    "mcp": ("runtime.nodes._mcp", "runtime.nodes._http"),
+}
+TOOL_SERVICE_KIND = {"http": "http", "sql": "sql_query", "mcp": "mcp_tool"}
+_IDENT = re.compile(IDENT_PATTERN)
+
+
+@dataclass(frozen=True)
+class ToolUse:
+    """A tool id named by a node: in the exported graph (``graph_id`` None) or in one of its subgraphs."""
+
+    graph_id: str | None
+    node_id: str
+    field: str
+    tool_id: str
+
+
+def tool_uses(spec: GraphSpec, subgraphs: list[GraphSpec]) -> list[ToolUse]:
+    """Every tool id the nodes name (agents' ``tools`` lists, tool nodes' ``tool``), as the platform reads them."""
+    uses = []
+    for graph in [spec, *subgraphs]:
+        graph_id = None if graph is spec else graph.id
+        for node in graph.nodes:
+            tools = node.config.get("tools")
+            if isinstance(tools, list):
+                uses += [ToolUse(graph_id, node.id, "tools", tool) for tool in tools if isinstance(tool, str)]
+            if node.kind == "tool" and isinstance(node.config.get("tool"), str):
+                uses.append(ToolUse(graph_id, node.id, "tool", node.config["tool"]))
+    return uses
+
+
+def tool_problem(tool_id: str, options: ProjectOptions) -> str | None:
+    """Why the project cannot give ``tool_id`` to the graph's nodes, or None when it can."""
+    kind, _, rest = tool_id.partition(".")
+    if kind == "builtin":
+        return None if tool_id in BUILTIN_TOOLS else "there is no such built-in tool"
+    if kind == "http":
+        return None if tool_id in options.http_tools else "its definition was not given to the export"
+    if kind == "sql":
+        return None if _IDENT.match(rest) else "not a SQL connection name"
+    if kind == "mcp":
+        server, _, name = rest.partition(".")
+        return None if _IDENT.match(server) and name else "expected mcp.<server>.<tool>"
+    if kind == "graph":
+        return "saved graphs as tools are not exported yet; call the graph with a subgraph node instead"
+    return "unknown kind of tool"
+
+
+def _tools(uses: list[ToolUse], options: ProjectOptions) -> dict[str, Any]:
+    """The workspace tools the project carries, by kind; the HTTP tools' definitions as plain data."""
+    ids = sorted({use.tool_id for use in uses})
+    http, sql, mcp = [], [], []
+    for tool_id in ids:
+        kind, _, rest = tool_id.partition(".")
+        if kind == "http":
+            http.append({"id": tool_id, "definition": options.http_tools[tool_id].model_dump(mode="json")})
+        elif kind == "sql":
+            sql.append({"id": tool_id, "connection": rest})
+        elif kind == "mcp":
+            server, _, name = rest.partition(".")
+            mcp.append({"id": tool_id, "server": server, "tool": name})
+    kinds = tuple(kind for kind, items in (("http", http), ("sql", sql), ("mcp", mcp)) if items)
+    return {"ids": ids, "http": http, "sql": sql, "mcp": mcp, "kinds": kinds,
+            "builtin": [tool_id for tool_id in ids if tool_id.startswith("builtin.")]}
+
+
+def tool_kinds(spec: GraphSpec, options: ProjectOptions) -> tuple[str, ...]:
+    """The kinds of workspace tools ('http', 'sql', 'mcp') the graph and its subgraphs call."""
+    return _tools(tool_uses(spec, subgraph_closure(spec, options.subgraphs)), options)["kinds"]
 
 
 def all_kinds(spec: GraphSpec, options: ProjectOptions) -> list[str]:
@@ -64,9 +141,11 @@ def all_kinds(spec: GraphSpec, options: ProjectOptions) -> list[str]:
     return sorted({node.kind for graph in graphs for node in graph.nodes})
 
 
-def extra_modules(kinds: tuple[str, ...]) -> tuple[str, ...]:
-    """Modules the kinds need through their context (tools, run services), not through imports."""
-    return tuple(sorted({module for kind in kinds for module in CONTEXT_MODULES.get(kind, ())}))
+def extra_modules(kinds: tuple[str, ...], tools: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """Modules the kinds (and the kinds of workspace tools) need through their context, not through imports."""
+    modules = {module for kind in kinds for module in CONTEXT_MODULES.get(kind, ())}
+    modules.update(module for kind in tools for module in TOOL_MODULES[kind])
+    return tuple(sorted(modules))
 
 
 @functools.cache
@@ -81,8 +160,8 @@ def _secret_fields(kind_name: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _secrets(graphs: list[GraphSpec]) -> list[dict[str, str]]:
-    names = set()
+def _secrets(graphs: list[GraphSpec], http_tools: list[dict[str, Any]]) -> list[dict[str, str]]:
+    names = {tool["definition"]["auth_secret"] for tool in http_tools if tool["definition"]["auth_secret"]}
     for node in (node for graph in graphs for node in graph.nodes):
         for field_name in _secret_fields(node.kind):
             value = node.config.get(field_name)
@@ -163,11 +242,41 @@ def _wiring(spec: GraphSpec) -> dict[str, Any]:
     targets = {edge.target.node for edge in spec.edges}
     roots = [lg_name(node.id) for node in spec.nodes if node.kind == "input" or node.id not in targets]
     modules = sorted({node["module"] for node in nodes})
+    state = "ChainState" if len(roots) == 1 and runs_one_node_at_a_time(spec) else "State"
     return {
         "nodes": nodes, "modules": modules, "roots": roots, "recursion_limit": _recursion_limit(spec),
+        "state": state, "engine_classes": sorted(["Node", "RunScope", "Wire", state]),
         "output_names": tuple(f.name for f in spec.outputs),
         "output_defaults": {f.name: f.default for f in spec.outputs if f.default is not None},
     }
+
+
+def runs_one_node_at_a_time(spec: GraphSpec) -> bool:
+    """Whether each step of a run of ``spec`` runs one node that reads only what the step before wrote.
+
+    True when no node is fed by two nodes (no joins, no loops back into a node), no node sends to two nodes on
+    the same branch (no parallel branches) and the edges have no cycle; the caller checks there is one root.
+    """
+    sources: dict[str, set[str]] = defaultdict(set)
+    out_edges: dict[str, list[Any]] = defaultdict(list)
+    for edge in spec.edges:
+        sources[edge.target.node].add(edge.source.node)
+        out_edges[edge.source.node].append(edge)
+    if any(len(nodes) > 1 for nodes in sources.values()):
+        return False
+    for edges in out_edges.values():
+        for branch in {edge.condition for edge in edges} | {None}:
+            if len({e.target.node for e in edges if e.condition is None or e.condition == branch}) > 1:
+                return False
+    # With one source per node, following sources from any node must end at a node nobody feeds.
+    for node in spec.nodes:
+        seen, current = set(), node.id
+        while sources.get(current):
+            if current in seen:
+                return False
+            seen.add(current)
+            current = next(iter(sources[current]))
+    return True
 
 
 def subgraph_closure(spec: GraphSpec, available: dict[str, GraphSpec]) -> list[GraphSpec]:
@@ -233,8 +342,8 @@ def kind_module_alias(kind_name: str) -> str:
     return kind_modules()[kind_name].rsplit(".", 1)[1]
 
 
-def _needs(graphs: list[GraphSpec]) -> list[str]:
-    needs = set()
+def _needs(graphs: list[GraphSpec], tools: dict[str, Any]) -> list[str]:
+    needs = {SERVICE_KINDS[TOOL_SERVICE_KIND[kind]] for kind in tools["kinds"]}
     for node in (node for graph in graphs for node in graph.nodes):
         if node.kind in SERVICE_KINDS:
             needs.add(SERVICE_KINDS[node.kind])
@@ -258,25 +367,49 @@ def _env_names(prefix: str, names: list[str]) -> dict[str, str]:
     return result
 
 
-def _named(graphs: list[GraphSpec], kind: str, field_name: str) -> list[str]:
-    return sorted({str(node.config[field_name]) for graph in graphs for node in graph.nodes if node.kind == kind})
+def _users(graphs: list[GraphSpec], kind: str, field_name: str, uses: list[ToolUse],
+           tool_name: Callable[[str], str | None]) -> dict[str, list[str]]:
+    """Name -> the nodes that use it (by node, or 'subgraph/node'), from nodes of ``kind`` and tool ids."""
+    users: dict[str, list[str]] = defaultdict(list)
+    for index, graph in enumerate(graphs):
+        for node in graph.nodes:
+            if node.kind == kind:
+                users[str(node.config[field_name])].append(node.id if index == 0 else f"{graph.id}/{node.id}")
+    for use in uses:
+        name = tool_name(use.tool_id)
+        if name is not None:
+            users[name].append(use.node_id if use.graph_id is None else f"{use.graph_id}/{use.node_id}")
+    return {name: list(dict.fromkeys(nodes)) for name, nodes in sorted(users.items())}
 
 
-def _services(graphs: list[GraphSpec], kinds: list[str]) -> dict[str, Any]:
+def _tool_target(prefix: str) -> Callable[[str], str | None]:
+    """The connection (``sql.``) or server (``mcp.``) a tool id names, or None for other tools."""
+
+    def name(tool_id: str) -> str | None:
+        return tool_id[len(prefix):].split(".", 1)[0] if tool_id.startswith(prefix) else None
+
+    return name
+
+
+def _services(graphs: list[GraphSpec], kinds: list[str], uses: list[ToolUse], tools: dict[str, Any]) -> dict[str, Any]:
     """What the run services of the project hold: the settings each service kind reads, by name only.
 
-    SQL connections and MCP servers are the ones the graph names; their URL (SQL) and bearer token (MCP)
-    come from environment variables that the Kubernetes manifests fill from the project's Secret.
+    SQL connections and MCP servers are the ones the graph names (in nodes and in tool ids); their URL (SQL)
+    and bearer token (MCP) come from environment variables that the Kubernetes manifests fill from the
+    project's Secret.
     """
-    sql = _env_names("SQL_URL_", _named(graphs, "sql_query", "connection"))
-    mcp = _env_names("MCP_TOKEN_", _named(graphs, "mcp_tool", "server"))
-    result = {
-        "any": any(kind in SERVICE_KINDS for kind in kinds),
-        # The SSRF policy guards http nodes and the URLs of MCP servers, as on the platform.
-        "http": "http" in kinds or "mcp_tool" in kinds,
-        "rag": any(kind in RAG_KINDS for kind in kinds),
-        "sql": [{"name": name, "env": env} for name, env in sql.items()],
-        "mcp": [{"name": name, "env": env} for name, env in mcp.items()],
+    service_kinds = set(kinds) | {TOOL_SERVICE_KIND[kind] for kind in tools["kinds"]}
+    sql_users = _users(graphs, "sql_query", "connection", uses, _tool_target("sql."))
+    mcp_users = _users(graphs, "mcp_tool", "server", uses, _tool_target("mcp."))
+    sql = _env_names("SQL_URL_", list(sql_users))
+    mcp = _env_names("MCP_TOKEN_", list(mcp_users))
+    result: dict[str, Any] = {
+        "any": any(kind in SERVICE_KINDS for kind in service_kinds),
+        # The SSRF policy guards http nodes and tools and the URLs of MCP servers, as on the platform.
+        "http": "http" in service_kinds or "mcp_tool" in service_kinds,
+        "rag": any(kind in RAG_KINDS for kind in service_kinds),
+        "sql": [{"name": name, "env": env, "nodes": sql_users[name]} for name, env in sql.items()],
+        "mcp": [{"name": name, "env": env, "nodes": mcp_users[name]} for name, env in mcp.items()],
     }
     # Variables read from the Secret: optional, so a pod without one still starts and the run says what is missing.
     result["secret_env"] = [item["env"] for item in result["sql"] + result["mcp"]]
@@ -292,16 +425,19 @@ def build(spec: GraphSpec, options: ProjectOptions, third_party: list[str] | Non
     subgraphs = _subgraphs(spec, options)
     kinds = all_kinds(spec, options)
     graphs = [spec, *subgraph_closure(spec, options.subgraphs)]
-    secrets = _secrets(graphs)
+    uses = tool_uses(spec, graphs[1:])
+    tools = _tools(uses, options)
+    secrets = _secrets(graphs, tools["http"])
     inputs = _io_fields(spec.inputs)
     outputs = _io_fields(spec.outputs)
     examples = [example.model_dump() for example in options.examples] or [
         {"inputs": {f.name: EXAMPLE_VALUES[f.type] for f in spec.inputs if f.required}, "outputs": None}
     ]
-    needs = _needs(graphs)
-    extra = extra_modules(tuple(kinds))
-    services = _services(graphs, kinds)
-    deps = list(dep_table.BASE) + third_party + dep_table.for_kinds(kinds)
+    needs = _needs(graphs, tools)
+    extra = extra_modules(tuple(kinds), tools["kinds"])
+    services = _services(graphs, kinds, uses, tools)
+    service_kinds = sorted(set(kinds) | {TOOL_SERVICE_KIND[kind] for kind in tools["kinds"]})
+    deps = list(dep_table.BASE) + third_party + dep_table.for_kinds(service_kinds)
     # Runs live in the service's memory, so no graph needs Redis or PostgreSQL beside it yet; the
     # template adds them (with health checks) the day a kind does.
     compose_services: list[dict[str, str]] = []
@@ -328,6 +464,7 @@ def build(spec: GraphSpec, options: ProjectOptions, third_party: list[str] | Non
         "wiring": _wiring(spec),
         "subgraphs": subgraphs,
         "uses_tools": TOOLS_MODULE in extra,
+        "tools": tools,
         "services": services,
         # The embedding model needs torch: the image installs its CPU build first (no CUDA libraries).
         "torch_cpu_pin": dep_table.pinned(["torch"])[0] if "torch" in dep_table.for_kinds(kinds) else "",
@@ -349,8 +486,16 @@ def build(spec: GraphSpec, options: ProjectOptions, third_party: list[str] | Non
             "inputs": [{**f, "description": _md(f["description"], 300), "required": "yes" if f["required"] else "no"}
                        for f in inputs],
             "outputs": [{**f, "description": _md(f["description"], 300)} for f in outputs],
+            "http_users": _users_text([("`http` nodes", "http" in kinds), ("HTTP tools", bool(tools["http"])),
+                                       ("MCP server URLs", bool(services["mcp"]))]),
+            "sql_users": _users_text([("`sql_query` nodes", "sql_query" in kinds), ("SQL tools", bool(tools["sql"]))]),
+            "mcp_users": _users_text([("`mcp_tool` nodes", "mcp_tool" in kinds), ("MCP tools", bool(tools["mcp"]))]),
         },
     }
+
+
+def _users_text(parts: list[tuple[str, bool]]) -> str:
+    return ", ".join(text for text, used in parts if used)
 
 
 def _md(text: str, limit: int) -> str:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from runtime.spec.models import GraphSpec
 
 _QUANTITY = r"^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti)?$"
 _IMAGE = r"^[a-z0-9][a-z0-9._/:@-]{0,254}$"
 _HOST = r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$"
+HTTP_TOOL_ID = r"^http\.[A-Za-z0-9_-]+$"
+_SECRET_NAME = r"^[A-Za-z_][A-Za-z0-9_.-]{0,127}$"  # noqa: S105 - a name pattern, not a password
 
 
 class Example(BaseModel):
@@ -19,6 +21,25 @@ class Example(BaseModel):
     model_config = ConfigDict(extra="forbid")
     inputs: dict[str, Any] = Field(default_factory=dict)
     outputs: dict[str, Any] | None = Field(default=None, description="Expected outputs; None only checks the keys.")
+
+
+class HttpToolDefinition(BaseModel):
+    """A workspace's HTTP tool (catalogue id ``http.<name>``) as it is when the project is exported.
+
+    It is written into the project as data (a Python literal), and the project's carried ``http_tool`` calls
+    it as the platform does; its ``{{ argument }}`` placeholders are filled at call time, never by codegen.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    description: str = Field(default="", max_length=1000)
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = "GET"
+    url: str = Field(min_length=1, max_length=4000, description="URL template with {{ argument }} placeholders.")
+    headers: dict[str, str] = Field(default_factory=dict)
+    body: str | None = Field(default=None, max_length=100_000)
+    parameters: dict[str, Any] = Field(default_factory=lambda: {"type": "object", "properties": {}})
+    auth_secret: str | None = Field(default=None, pattern=_SECRET_NAME,
+                                    description="Secret sent as a Bearer token; its value comes from SECRET_<NAME>.")
+    timeout_s: float = Field(default=10.0, gt=0, le=120)
 
 
 class ProjectOptions(BaseModel):
@@ -44,3 +65,34 @@ class ProjectOptions(BaseModel):
     subgraphs: dict[str, GraphSpec] = Field(
         default_factory=dict, description="Saved graphs that subgraph nodes reference, by graph id."
     )
+    http_tools: dict[Annotated[str, StringConstraints(pattern=HTTP_TOOL_ID)], HttpToolDefinition] = Field(
+        default_factory=dict, description="Definitions of the HTTP tools (http.<name>) the graph's agents and tool "
+                                          "nodes call, by tool id."
+    )
+
+
+_API_ONLY_FIELDS = ("id", "name", "created_at")
+
+
+def parse_http_tools(text: str) -> dict[str, HttpToolDefinition]:
+    """HTTP tool definitions from JSON: ``{"http.<name>": {...}}``, or the list the platform's
+    ``GET /api/tools/http`` answers (each item with its ``id``). ValueError saying what is wrong."""
+    import json
+
+    from pydantic import TypeAdapter, ValidationError
+
+    try:
+        document = json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"the tools file is not JSON: {exc}") from exc
+    if isinstance(document, list):
+        if not all(isinstance(item, dict) and isinstance(item.get("id"), str) for item in document):
+            raise ValueError("the tools file: every item of the list needs an 'id' (http.<name>)")
+        document = {item["id"]: {k: v for k, v in item.items() if k not in _API_ONLY_FIELDS} for item in document}
+    try:
+        return TypeAdapter(dict[Annotated[str, StringConstraints(pattern=HTTP_TOOL_ID)], HttpToolDefinition]) \
+            .validate_python(document)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False, include_input=False)[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise ValueError(f"the tools file: {where}: {first['msg']}") from exc

@@ -16,7 +16,7 @@ from codegen.escape import comment_text, json_text, one_line, py_block, py_liter
 from codegen.manifest import MANIFEST_PATH, build_manifest
 from codegen.options import ProjectOptions
 from runtime.spec.models import GraphSpec
-from runtime.validate import validate_graph
+from runtime.validate import ValidationIssue, validate_graph
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent / "templates" / "project"
 SUFFIX = ".j2"
@@ -62,14 +62,23 @@ def check_exportable(spec: GraphSpec, options: ProjectOptions) -> None:
         issues = validate_graph(sub)
         if issues:
             raise ExportError(f"subgraph '{sub.id}' cannot be exported: {issues[0]}", issues)
+    tool_issues = []
+    for use in ctx_builder.tool_uses(spec, subgraphs):
+        problem = ctx_builder.tool_problem(use.tool_id, options)
+        if problem is not None:
+            inside = f" (in subgraph '{use.graph_id}')" if use.graph_id is not None else ""
+            tool_issues.append(ValidationIssue(
+                code="unknown_tool", node_id=use.node_id, field=f"config.{use.field}",
+                message=f"tool '{use.tool_id}'{inside} cannot be exported: {problem}"))
+    if tool_issues:
+        raise ExportError(f"the graph cannot be exported: {tool_issues[0]}", tool_issues)
 
 
 def render_project(spec: GraphSpec, options: ProjectOptions | None = None) -> dict[str, str]:
     """Every file of the generated project, by relative path. Raises ExportError for a graph that cannot run."""
     options = options or ProjectOptions()
     check_exportable(spec, options)
-    kinds = tuple(ctx_builder.all_kinds(spec, options))
-    carried = carried_sources(kinds, ctx_builder.extra_modules(kinds))
+    carried = _carried(spec, options)
     context = ctx_builder.build(spec, options, _distributions(carried))
     env = _environment()
     files: dict[str, str] = {}
@@ -85,6 +94,11 @@ def render_project(spec: GraphSpec, options: ProjectOptions | None = None) -> di
     return dict(sorted(files.items()))
 
 
+def _carried(spec: GraphSpec, options: ProjectOptions) -> dict[str, str]:
+    kinds = tuple(ctx_builder.all_kinds(spec, options))
+    return carried_sources(kinds, ctx_builder.extra_modules(kinds, ctx_builder.tool_kinds(spec, options)))
+
+
 def _distributions(carried: dict[str, str]) -> list[str]:
     names = []
     for module in sorted(third_party_imports(carried)):
@@ -97,5 +111,4 @@ def _distributions(carried: dict[str, str]) -> list[str]:
 def render_context(spec: GraphSpec, options: ProjectOptions | None = None) -> dict[str, Any]:
     """The template context (for debugging templates)."""
     options = options or ProjectOptions()
-    kinds = tuple(ctx_builder.all_kinds(spec, options))
-    return ctx_builder.build(spec, options, _distributions(carried_sources(kinds, ctx_builder.extra_modules(kinds))))
+    return ctx_builder.build(spec, options, _distributions(_carried(spec, options)))

@@ -18,10 +18,12 @@ from builder.deploy.engine import Engine
 from builder.deploy.errors import DeployError
 from builder.deploy.kube import Kube
 from builder.deploy.plan import build_plan, cli_deployment_id, secret_references
+from builder.deploy.service_values import from_environment, service_refs
 from builder.errors import ApiError
 from builder.settings import Settings
 from codegen import ExportError, ProjectOptions
 from codegen.naming import dns_label
+from codegen.options import parse_http_tools
 from runtime.spec import DocumentError, load_graph
 from runtime.validate import validate_graph
 
@@ -94,11 +96,17 @@ def deploy(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the manifests (YAML) and apply nothing.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print status events as JSON lines (no progress).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
+    tools: Annotated[Path | None, typer.Option(help="JSON file of the HTTP tools the graph calls: {\"http.<name>\": "
+                                                    "{method, url, ...}} (as `lcnc export --tools`).",
+                                               exists=True, dir_okay=False)] = None,
 ) -> None:
     """Deploy a graph file to a cluster: render the project, apply its manifests, follow the rollout.
 
-    Secrets the graph refers to are read from `SECRET_<NAME>` environment variables. Exit code 0 when deployed,
-    1 when the deploy failed (the attempt is reverted), 2 for bad input (graph, kubeconfig, missing secret).
+    Secrets the graph refers to are read from `SECRET_<NAME>` environment variables, and the settings of its
+    outside services from the variables the service reads: `SQL_URL_<NAME>` (required for each SQL connection)
+    and `MCP_TOKEN_<NAME>` go into the Secret, `SQL_WRITABLE` and `MCP_SERVERS` (when set) into the ConfigMap.
+    Exit code 0 when deployed, 1 when the deploy failed (the attempt is reverted), 2 for bad input (graph,
+    kubeconfig, missing secret or SQL URL).
 
     Examples:
 
@@ -138,19 +146,23 @@ def deploy(
             _bad_input(exc.message)
         namespace = namespace or summary.namespace
     namespace = namespace or "default"
-    options = ProjectOptions(name=app_name, host=host)
     try:
+        options = ProjectOptions(name=app_name, host=host,
+                                 http_tools=parse_http_tools(tools.read_text(encoding="utf-8")) if tools else {})
         _secret_name, refs = secret_references(spec, options)
         values = {ref["name"]: os.environ[secret_env(ref["name"])] for ref in refs if secret_env(ref["name"]) in os.environ}
         missing = [secret_env(ref["name"]) for ref in refs if ref["name"] not in values]
         if missing:
             _bad_input(f"the graph refers to secrets; set {', '.join(missing)} in the environment")
+        services = from_environment(service_refs(spec, options), os.environ)
         with progress.step(f"rendering '{spec.name}' for namespace {namespace}"):
             plan = build_plan(spec, graph_version=graph_version, namespace=namespace, options=options,
                               deployment_id=cli_deployment_id(namespace, options.name or spec.id),
                               runner_image=image or settings.deploy_runner_image, secret_values=values,
-                              strategy=strategy, registry=registry or settings.deploy_registry,
-                              registry_secret=registry_secret)
+                              service_values=services, strategy=strategy,
+                              registry=registry or settings.deploy_registry, registry_secret=registry_secret)
+    except DeployError as exc:
+        _bad_input(exc.message)
     except (ExportError, ValueError) as exc:
         _bad_input(str(exc))
     if dry_run or kube is None:

@@ -1,9 +1,10 @@
 """A deploy plan: the rendered project's manifests, made ready for one cluster, namespace and deployment.
 
 What changes from ``codegen``'s ``k8s/*.yaml``: the namespace, the runner image and the code ConfigMaps
-(``bundle``), the Secret built from the graph's secret references, the labels that tie every object to the
-graph, its version and the deployment, and the owner ConfigMap ``lcnc-deployment-<id>`` that every object
-references (deleting it lets the cluster's garbage collector remove the rest).
+(``bundle``), the Secret built from the graph's secret references and its services' settings
+(``service_values``: SQL URLs, MCP tokens; their non-secret settings go into its ConfigMap), the labels that tie
+every object to the graph, its version and the deployment, and the owner ConfigMap ``lcnc-deployment-<id>`` that
+every object references (deleting it lets the cluster's garbage collector remove the rest).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import yaml
 
 from builder.deploy.bundle import CodeBundle, build_bundle, wire_runner
 from builder.deploy.kaniko import render_build
+from builder.deploy.service_values import ServiceValues
 from codegen import ProjectOptions, render_project
 from codegen.render import render_context
 from runtime.spec import GraphSpec
@@ -93,6 +95,7 @@ def secret_references(spec: GraphSpec, options: ProjectOptions) -> tuple[str, li
 
 def build_plan(spec: GraphSpec, *, graph_version: int, deployment_id: str, namespace: str, runner_image: str,
                options: ProjectOptions, secret_values: dict[str, str] | None = None,
+               service_values: ServiceValues | None = None,
                files: dict[str, str] | None = None, strategy: str = "runner", registry: str = "",
                registry_secret: str | None = None) -> Plan:
     """Render the project (unless ``files`` are given) and turn its manifests into this deployment's objects.
@@ -100,6 +103,8 @@ def build_plan(spec: GraphSpec, *, graph_version: int, deployment_id: str, names
     ``strategy`` "runner" (default) mounts the code into the generic runner image; "kaniko" builds the project's
     own image in the cluster and pushes it to ``registry`` first. ``secret_values`` maps each secret name the
     graph references to its value; a missing one is an error here, before anything is applied.
+    ``service_values`` are the settings of its outside services: SQL URLs and MCP tokens go into the Secret
+    (beside the graph's secrets), the rest into the project's ConfigMap.
     """
     options = options.model_copy(update={"namespace": namespace})
     files = files if files is not None else render_project(spec, options)
@@ -124,17 +129,30 @@ def build_plan(spec: GraphSpec, *, graph_version: int, deployment_id: str, names
         raise ValueError(f"unknown image strategy '{strategy}' (runner or kaniko)")
 
     secret_name, refs = secret_references(spec, options)
-    if refs:
-        values = secret_values or {}
-        missing = [ref["name"] for ref in refs if ref["name"] not in values]
-        if missing:
-            raise KeyError(", ".join(missing))
+    services = service_values or ServiceValues()
+    values = secret_values or {}
+    missing = [ref["name"] for ref in refs if ref["name"] not in values]
+    if missing:
+        raise KeyError(", ".join(missing))
+    secret_data = {ref["env"]: values[ref["name"]] for ref in refs}
+    taken = set(secret_data) & set(services.secret)
+    if taken:
+        raise ValueError(f"the Secret key {sorted(taken)[0]} is given twice")
+    secret_data.update(services.secret)
+    if secret_data:
         objects.append({
             "apiVersion": "v1", "kind": "Secret",
             "metadata": {"name": secret_name, "labels": {"lcnc.dev/component": "secret-references"}},
             "type": "Opaque",
-            "data": {ref["env"]: base64.b64encode(values[ref["name"]].encode()).decode() for ref in refs},
+            "data": {key: base64.b64encode(value.encode()).decode() for key, value in sorted(secret_data.items())},
         })
+    if services.config:
+        config = next((m for m in manifests if m.get("kind") == "ConfigMap"), None)
+        unknown = sorted(set(services.config) - set((config or {}).get("data") or {}))
+        if unknown:
+            raise ValueError(f"the rendered project's ConfigMap has no setting {unknown[0]}")
+        assert config is not None
+        config["data"].update(services.config)
 
     labels = ownership_labels(deployment_id, spec.id, graph_version)
     owner = {

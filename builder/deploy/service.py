@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from builder.context import RequestContext
 from builder.crud import graphs as graph_store
 from builder.db.models import Cluster, Deployment
-from builder.deploy import store
+from builder.deploy import service_values, store
 from builder.deploy.engine import Engine
 from builder.deploy.errors import DeployError
 from builder.deploy.kube import Kube
@@ -28,9 +28,10 @@ from builder.deploy.plan import Plan, build_plan, secret_references
 from builder.deploy.preflight import ConnectionReport, check_connection
 from builder.errors import ApiError, Conflict, InvalidGraph
 from builder.graph_checks import check_runnable
+from builder.project_options import project_options
 from builder.secrets import SecretNotFound, resolve_secret
 from builder.settings import Settings
-from codegen import ExportError, ProjectOptions
+from codegen import ExportError
 from codegen.naming import dns_label
 from runtime.spec import GraphSpec
 
@@ -99,18 +100,25 @@ class DeployService:
                                               version=version)
         spec = GraphSpec.model_validate(saved.spec)
         check_runnable(spec)
-        options = ProjectOptions(name=target.name, host=target.host)
+        # Subgraphs and workspace tools as the export has them (422 naming the node of an unknown tool).
+        options = await project_options(session, self.settings, ctx.workspace_id, spec, name=target.name,
+                                        host=target.host)
         try:
             _secret_name, refs = await run_in_threadpool(secret_references, spec, options)
             values = {}
             for ref in refs:
                 values[ref["name"]] = await resolve_secret(session, ctx.workspace_id, ref["name"],
                                                            settings=self.settings)
+            service_refs = await run_in_threadpool(service_values.service_refs, spec, options)
+            services = await service_values.from_workspace(session, self.settings, ctx.workspace_id, service_refs)
             return await run_in_threadpool(
                 lambda: build_plan(spec, graph_version=version, deployment_id=deployment_id,
                                    namespace=target.namespace, runner_image=self.settings.deploy_runner_image,
-                                   options=options, secret_values=values, strategy=target.strategy,
-                                   registry=self.settings.deploy_registry, registry_secret=target.registry_secret))
+                                   options=options, secret_values=values, service_values=services,
+                                   strategy=target.strategy, registry=self.settings.deploy_registry,
+                                   registry_secret=target.registry_secret))
+        except DeployError as exc:  # a SQL connection or MCP server the nodes use is missing
+            raise api_error(exc) from exc
         except SecretNotFound as exc:
             raise ApiError(422, f"the graph refers to secret '{exc.name}', which is not set in this workspace; "
                                 "add it under Secrets before deploying",

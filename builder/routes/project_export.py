@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from builder.crud import graphs as graph_store
-from builder.deps import ContextDep, SessionDep
-from builder.errors import ApiError, InvalidGraph, NotFound
+from builder.deps import ContextDep, SessionDep, SettingsDep
+from builder.errors import ApiError, InvalidGraph
 from builder.graph_checks import check_runnable
-from codegen import ExportError, ProjectOptions, render_project, zip_bytes
+from builder.project_options import project_options
+from codegen import ExportError, render_project, zip_bytes
 from codegen.naming import dns_label
 from runtime.spec import GraphSpec
 from runtime.spec.models import IDENT_PATTERN
@@ -19,33 +20,6 @@ from runtime.spec.models import IDENT_PATTERN
 router = APIRouter(prefix="/api/workflow/graphs", tags=["graphs"])
 
 GraphId = Annotated[str, Path(pattern=IDENT_PATTERN, description="Graph id.")]
-MAX_SUBGRAPHS = 50
-
-
-async def _subgraphs(session: Any, workspace_id: str, spec: GraphSpec) -> dict[str, GraphSpec]:
-    """The saved graphs that subgraph nodes refer to (pinned version or latest), transitively."""
-    found: dict[str, GraphSpec] = {}
-    pending = [spec]
-    while pending:
-        for node in pending.pop().nodes:
-            if node.kind != "subgraph" or node.config.get("graph_id") in found:
-                continue
-            graph_id, version = str(node.config.get("graph_id")), node.config.get("version")
-            if len(found) >= MAX_SUBGRAPHS:
-                raise ApiError(422, f"more than {MAX_SUBGRAPHS} subgraphs", [{"loc": ["graph"], "msg": "too many"}])
-            try:
-                if version is None:
-                    row: Any = await graph_store.get_graph(session, workspace_id=workspace_id, graph_id=graph_id)
-                else:
-                    row = await graph_store.get_version(session, workspace_id=workspace_id, graph_id=graph_id,
-                                                        version=int(version))
-            except NotFound as exc:
-                raise ApiError(422, f"node '{node.id}': subgraph '{graph_id}' was not found",
-                               [{"loc": ["nodes", node.id, "config", "graph_id"], "msg": "not found",
-                                 "node_id": node.id}]) from exc
-            found[graph_id] = GraphSpec.model_validate(row.spec)
-            pending.append(found[graph_id])
-    return found
 
 
 @router.get(
@@ -61,6 +35,7 @@ async def export_project(
     graph_id: GraphId,
     session: SessionDep,
     ctx: ContextDep,
+    settings: SettingsDep,
     version: Annotated[int | None, Query(ge=1, description="Saved version; the latest by default.")] = None,
     name: Annotated[str | None, Query(max_length=40, description="Project and Kubernetes name.")] = None,
 ) -> Response:
@@ -73,8 +48,9 @@ async def export_project(
                                               version=version)
         spec = GraphSpec.model_validate(saved.spec)
     check_runnable(spec)
+    # The saved graphs its subgraph nodes run and the workspace tools it calls (422 naming a node otherwise).
+    options = await project_options(session, settings, ctx.workspace_id, spec, name=name)
     try:
-        options = ProjectOptions(name=name, subgraphs=await _subgraphs(session, ctx.workspace_id, spec))
         files = await run_in_threadpool(render_project, spec, options)
     except ExportError as exc:
         if exc.issues:

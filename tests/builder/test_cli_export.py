@@ -97,3 +97,28 @@ def test_progress_shows_the_steps_on_stderr_only_when_wanted(tmp_path: Path) -> 
     # Not a terminal (CliRunner's stderr), or --quiet even when forced: nothing on stderr.
     assert runner.invoke(app, args, env={"LCNC_PROGRESS": ""}).stderr == ""
     assert runner.invoke(app, [*args, "--quiet"], env=FORCED).stderr == ""
+
+
+def test_http_tools_come_from_a_tools_file_and_an_unknown_tool_writes_nothing(tmp_path: Path) -> None:
+    graph = json.loads((GRAPHS / "agent_tools.json").read_text(encoding="utf-8"))
+    next(n for n in graph["nodes"] if n["id"] == "agent")["config"]["tools"] = ["http.weather", "sql.shop"]
+    source = tmp_path / "agent.json"
+    source.write_text(json.dumps(graph), encoding="utf-8")
+    target = tmp_path / "agent"
+    missing = runner.invoke(app, ["export", str(source), "-o", str(target), "--json"])
+    assert missing.exit_code == 2, missing.output
+    body = json.loads(missing.stdout)
+    assert body["errors"][0]["node_id"] == "agent" and "http.weather" in body["errors"][0]["message"]
+    assert not target.exists()
+
+    # The list GET /api/tools/http answers is a tools file as it is.
+    tools = tmp_path / "tools.json"
+    tools.write_text(json.dumps([{"id": "http.weather", "name": "weather", "created_at": "2026-01-01T00:00:00Z",
+                                  "url": "https://w.example.com/?q={{ city }}", "method": "GET"}]), encoding="utf-8")
+    result = runner.invoke(app, ["export", str(source), "-o", str(target), "--tools", str(tools)])
+    assert result.exit_code == 0, result.output
+    assert "'url': 'https://w.example.com/?q={{ city }}'" in (target / "app" / "tools.py").read_text()
+
+    tools.write_text(json.dumps({"http.weather": {"url": "x", "method": "TRACE"}}), encoding="utf-8")
+    bad = runner.invoke(app, ["export", str(source), "-o", str(tmp_path / "other"), "--tools", str(tools)])
+    assert bad.exit_code == 2 and "http.weather.method" in bad.output

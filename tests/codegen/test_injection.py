@@ -17,8 +17,13 @@ from typing import Any
 import pytest
 import yaml
 
-from codegen import render_project, write_folder
+from codegen import ProjectOptions, render_project, write_folder
+from codegen.options import HttpToolDefinition
+from runtime.compile import RunServices
 from runtime.engine import run_graph
+from runtime.nodes._http import HttpPolicy
+from runtime.nodes._http.tool import http_tool
+from runtime.nodes._tools import BUILTIN_TOOLS
 from runtime.spec import parse_graph
 
 CANARY = Path("/tmp/lcnc-codegen-injection-canary")
@@ -68,7 +73,7 @@ def _graph() -> dict[str, Any]:
             {"id": "deep", "kind": "transform", "config": {"template": "deep"}},
             {"id": "agent", "kind": "llm", "config": {
                 "provider": "scripted", "system_prompt": joined, "prompt": "{{ prompt }}" + CORPUS[6],
-                "script": [{"content": joined}]}},
+                "tools": ["http.corpus"], "script": [{"content": joined}]}},
             {"id": "out_hit", "kind": "output", "config": {"name": "result"}},
             {"id": "out_deep", "kind": "output", "config": {"name": "result"}},
             {"id": "out_miss", "kind": "output", "config": {"name": "result"}},
@@ -92,11 +97,32 @@ def _graph() -> dict[str, Any]:
     }
 
 
+# A workspace HTTP tool the agent may call: its definition is data from the workspace, written into the project.
+HTTP_TOOL: dict[str, Any] = {
+    "description": "".join(CORPUS[:-1])[:1000],
+    "method": "POST",
+    "url": "https://example.com/" + "".join(CORPUS[:12])[:3000] + "{{ q }}",
+    "headers": {item[:40] or "empty": item for item in CORPUS[:-1]},
+    "body": "".join(CORPUS)[:100_000],
+    "parameters": {"type": "object", "properties": {item[:60] or "empty": {"type": "string", "description": item}
+                                                    for item in CORPUS[:-1]}},
+    "auth_secret": "corpus-token",
+    "timeout_s": 5.0,
+}
+
+
+def _platform_services() -> RunServices:
+    tool = http_tool("http.corpus", HTTP_TOOL["description"], method=HTTP_TOOL["method"], url=HTTP_TOOL["url"],
+                     parameters=HTTP_TOOL["parameters"], policy=HttpPolicy(), headers=HTTP_TOOL["headers"],
+                     body=HTTP_TOOL["body"], timeout_s=HTTP_TOOL["timeout_s"])
+    return RunServices(tools={**BUILTIN_TOOLS, "http.corpus": tool})
+
+
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, dict[str, str], Path]:
     CANARY.unlink(missing_ok=True)
     spec = parse_graph(_graph())
-    files = render_project(spec)
+    files = render_project(spec, ProjectOptions(http_tools={"http.corpus": HTTP_TOOL}))
     folder = tmp_path_factory.mktemp("injection") / "project"
     write_folder(files, folder)
     return spec, files, folder
@@ -144,6 +170,7 @@ print(json.dumps({
     "input_schema": RunInputs.model_json_schema(by_alias=True),
     "output_schema": RunOutputs.model_json_schema(by_alias=True),
     "outcome": {"status": outcome.status, "outputs": outcome.outputs, "error": outcome.error},
+    "http_tools": __import__("app.tools").tools.HTTP_TOOLS,
 }, ensure_ascii=True))
 """
 
@@ -163,7 +190,9 @@ def test_strings_survive_byte_for_byte_and_nothing_runs(project: tuple[Any, dict
     assert seen["input_schema"]["properties"]["text"]["default"] == spec.inputs[0].default
     assert seen["output_schema"]["properties"]["result"]["description"] == spec.outputs[0].description
     # The same graph and inputs through the platform runtime give the same outcome.
-    platform = asyncio.run(run_graph(spec, {"text": text}, thread_id="probe"))
+    assert seen["http_tools"] == {"http.corpus": HttpToolDefinition(**HTTP_TOOL).model_dump(mode="json")}
+    assert seen["http_tools"]["http.corpus"]["body"] == HTTP_TOOL["body"]
+    platform = asyncio.run(run_graph(spec, {"text": text}, thread_id="probe", services=_platform_services()))
     assert seen["outcome"] == {"status": platform.status, "outputs": platform.outputs, "error": platform.error}
     assert platform.status == "succeeded"
     result = platform.outputs["result"]

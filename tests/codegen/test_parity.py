@@ -112,3 +112,55 @@ async def test_same_outcome_across_an_approval(generated: dict, answer: dict[str
     platform = await _platform("human_approval", inputs, resume=answer)
     assert platform["status"] == "succeeded"
     assert generated[_key("human_approval", inputs, answer)] == platform
+
+
+def _shape(edges: list[tuple[str, str]], outputs: list[str]) -> dict[str, Any]:
+    """A graph of transforms between one input and output nodes, wired by (source, target) pairs."""
+    names = {name for edge in edges for name in edge} - {"in", *outputs}
+    nodes = [{"id": "in", "kind": "input", "config": {"name": "text"}}]
+    nodes += [{"id": name, "kind": "transform", "config": {"template": f"{name}({{{{ data }}}})"}} for name in sorted(names)]
+    nodes += [{"id": out, "kind": "output", "config": {"name": out}} for out in outputs]
+    port = {"in": "value", **{name: "value" for name in names}}
+    wired = [{"source": {"node": s, "port": port[s]}, "target": {"node": t, "port": "value" if t in outputs else "data"}}
+             for s, t in edges]
+    return {"id": "shape", "name": "shape", "nodes": nodes, "edges": wired, "inputs": [{"name": "text"}],
+            "outputs": [{"name": out} for out in outputs]}
+
+
+SHAPES = {
+    "chain": (_shape([("in", "a"), ("a", "b"), ("b", "o")], ["o"]), "ChainState"),
+    "fan_out": (_shape([("in", "a"), ("in", "b"), ("a", "o1"), ("b", "o2")], ["o1", "o2"]), "State"),
+    "two_outputs_in_one_step": (_shape([("in", "a"), ("a", "o1"), ("a", "o2")], ["o1", "o2"]), "State"),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+async def test_plain_channels_only_where_one_node_runs_per_step(shape: str, tmp_path: Path) -> None:
+    """Graphs whose nodes run one at a time get plain channels; any other shape merges, with the same outcome."""
+    from codegen import render_project, write_folder
+    from runtime.spec import parse_graph
+
+    doc, state = SHAPES[shape]
+    spec = parse_graph(doc)
+    files = render_project(spec)
+    assert f"graph = StateGraph({state}, context_schema=RunScope)" in files["app/graph.py"]
+    write_folder(files, tmp_path / "project")
+    request = [{"inputs": {"text": "x"}, "resume": None}]
+    done = subprocess.run([sys.executable, "-c", _PROBE], cwd=tmp_path / "project", input=json.dumps(request),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    generated = json.loads(done.stdout.strip().splitlines()[-1])[0]
+    sink = ListSink()
+    outcome = await run_graph(spec, {"text": "x"}, thread_id="parity", sink=sink)
+    assert outcome.status == "succeeded", outcome.error
+    assert generated == {"status": outcome.status, "outputs": outcome.outputs, "error": outcome.error,
+                         "events": [[e["type"], e.get("node_id")] for e in sink.events]}
+
+
+def test_which_graphs_run_one_node_at_a_time() -> None:
+    from codegen.context import runs_one_node_at_a_time
+
+    assert runs_one_node_at_a_time(fixture_spec("linear_transform"))
+    assert runs_one_node_at_a_time(fixture_spec("router"))  # one target per branch
+    assert not runs_one_node_at_a_time(fixture_spec("loop"))  # a node fed by two nodes (and a cycle)
+    assert not runs_one_node_at_a_time(fixture_spec("supervisor"))

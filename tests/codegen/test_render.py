@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -185,3 +186,42 @@ def test_secrets_are_referenced_by_name_only() -> None:
         "name": "agent-tools-secrets", "key": "SECRET_TEAM_OPENAI_KEY"}}}]
     assert "'team_openai_key': 'SECRET_TEAM_OPENAI_KEY'" in files["app/settings.py"]
     assert "kubectl create secret generic agent-tools-secrets" in files["README.md"]
+
+
+def _with_tools(name: str, node_id: str, tools: list[str]) -> Any:
+    from runtime.spec import parse_graph
+
+    doc = json.loads(json.dumps(fixture_spec(name).model_dump(mode="json")))
+    next(n for n in doc["nodes"] if n["id"] == node_id)["config"]["tools"] = tools
+    return parse_graph(doc)
+
+
+def test_unknown_tools_are_refused_naming_the_node_and_the_tool() -> None:
+    spec = _with_tools("agent_tools", "agent", ["builtin.nope", "http.weather", "graph.other", "sql.shop"])
+    with pytest.raises(ExportError) as caught:
+        render_project(spec)
+    issues = caught.value.issues
+    assert [(i.node_id, i.field, i.code) for i in issues] == [("agent", "config.tools", "unknown_tool")] * 3
+    assert [i.message.split("'")[1] for i in issues] == ["builtin.nope", "http.weather", "graph.other"]
+    assert "node 'agent'" in str(caught.value) and "builtin.nope" in str(caught.value)
+
+
+def test_workspace_tools_need_the_services_and_secrets_they_use() -> None:
+    import yaml
+
+    spec = _with_tools("agent_tools", "agent", ["builtin.calculator", "http.weather", "sql.shop", "mcp.math.add"])
+    weather = {"url": "https://w.example.com/?q={{ city }}", "auth_secret": "weather-key"}
+    files = render_project(spec, ProjectOptions(http_tools={"http.weather": weather}))
+    env = yaml.safe_load(files["k8s/deployment.yaml"])["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert [e["name"] for e in env] == ["SECRET_WEATHER_KEY", "SQL_URL_SHOP", "MCP_TOKEN_MATH"]
+    assert all(e["valueFrom"]["secretKeyRef"]["name"] == "agent-tools-secrets" for e in env)
+    config = yaml.safe_load(files["k8s/configmap.yaml"])["data"]
+    assert {"SSRF_ALLOWLIST", "SQL_WRITABLE", "MCP_SERVERS"} <= set(config)
+    assert "'shop': 'SQL_URL_SHOP'" in files["app/settings.py"] and "'math': 'MCP_TOKEN_MATH'" in files["app/settings.py"]
+    assert {"app/lcnc_nodes/_http/tool.py", "app/lcnc_nodes/_sql/tool.py", "app/lcnc_nodes/_mcp/registry.py"} <= set(files)
+    assert "from app.tools import run_tools" in files["app/runner.py"]
+    pyproject = files["pyproject.toml"]
+    assert "asyncpg==" in pyproject and "mcp==" in pyproject
+    # A graph that calls only built-in tools carries none of that.
+    plain = render_fixture("agent_tools")
+    assert "app/lcnc_nodes/_http/tool.py" not in plain and "HTTP_TOOLS" not in plain["app/tools.py"]

@@ -111,3 +111,36 @@ def test_progress_goes_to_stderr_and_json_lines_stay_clean(tmp_path: Path, emula
     assert as_json.stderr == ""
     events = [json.loads(line) for line in as_json.stdout.splitlines()]
     assert {"object_applied", "rollout_progress"} <= {event["type"] for event in events}
+
+
+def test_sql_urls_and_mcp_tokens_come_from_the_environment_into_the_secret(
+        tmp_path: Path, emulator: Emulator, monkeypatch) -> None:
+    import base64
+    import json
+
+    graph = str(GRAPHS / "sql_query.json")
+    for name in ("SQL_URL_SHOP", "SQL_WRITABLE", "MCP_SERVERS"):
+        monkeypatch.delenv(name, raising=False)
+    args = ["deploy", graph, "--kubeconfig", kubeconfig_file(tmp_path, emulator), "--namespace", "apps"]
+    missing = CliRunner().invoke(app, args)
+    assert missing.exit_code == 2, missing.output
+    assert "the SQL connection 'shop' used by node 'query' needs its URL: set SQL_URL_SHOP" in missing.output
+    assert emulator.objects("apps") == {}
+
+    url = "postgresql://shop:pw-from-env@db:5432/shop"
+    monkeypatch.setenv("SQL_URL_SHOP", url)
+    monkeypatch.setenv("SQL_WRITABLE", '["shop"]')
+    ready(emulator, "apps", "sql-query")
+    result = CliRunner().invoke(app, [*args, "--timeout", "10"])
+    assert result.exit_code == 0, result.output
+    assert "pw-from-env" not in result.output
+    objects = emulator.objects("apps")
+    secret = objects[("Secret", "sql-query-secrets")]
+    assert {k: base64.b64decode(v).decode() for k, v in secret["data"].items()} == {"SQL_URL_SHOP": url}
+    assert objects[("ConfigMap", "sql-query-config")]["data"]["SQL_WRITABLE"] == '["shop"]'
+    assert all("pw-from-env" not in json.dumps(obj) for (kind, _), obj in objects.items() if kind == "ConfigMap")
+
+    # Headers of an MCP server would land in the ConfigMap: refused, the token has its own variable.
+    monkeypatch.setenv("MCP_SERVERS", json.dumps({"math": {"url": "https://m/mcp", "headers": {"X-Key": "k"}}}))
+    mcp = CliRunner().invoke(app, ["deploy", str(GRAPHS / "mcp_tool.json"), "--dry-run"])
+    assert mcp.exit_code == 2 and "MCP_TOKEN_<NAME>" in mcp.output

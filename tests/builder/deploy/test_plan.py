@@ -93,6 +93,33 @@ def test_secret_references_become_a_secret_and_a_missing_one_is_an_error() -> No
     assert {e["valueFrom"]["secretKeyRef"]["key"] for e in env if "valueFrom" in e} == {r["env"] for r in refs}
 
 
+def test_service_values_go_into_the_secret_and_settings_into_the_configmap() -> None:
+    from builder.deploy.service_values import ServiceValues, service_refs
+
+    spec = spec_of("sql_query")
+    refs = service_refs(spec, ProjectOptions())
+    assert refs.sql == [{"name": "shop", "env": "SQL_URL_SHOP", "nodes": ["query"]}] and refs.mcp == []
+    url = "postgresql://u:hidden-pw@db/shop"
+    values = ServiceValues(secret={"SQL_URL_SHOP": url}, config={"SQL_WRITABLE": '["shop"]'})
+    assert "hidden-pw" not in repr(values)
+    plan = build_plan(spec, graph_version=1, deployment_id=DEPLOYMENT_ID, namespace="apps", runner_image=RUNNER,
+                      options=ProjectOptions(), service_values=values)
+    secret = next(o for o in plan.objects if o["kind"] == "Secret")
+    assert {k: base64.b64decode(v).decode() for k, v in secret["data"].items()} == {"SQL_URL_SHOP": url}
+    configmaps = [o for o in plan.manifests() if o["kind"] == "ConfigMap"]
+    assert all("hidden-pw" not in json.dumps(c) for c in configmaps)
+    config = next(c for c in configmaps if c["metadata"]["name"] == "sql-query-config")
+    assert config["data"]["SQL_WRITABLE"] == '["shop"]'
+    # The env digest follows the ConfigMap: a changed setting rolls the pods.
+    before = make_plan(spec).objects
+    digest = next(o for o in before if o["kind"] == "Deployment")["spec"]["template"]["metadata"]["annotations"]
+    after = next(o for o in plan.objects if o["kind"] == "Deployment")["spec"]["template"]["metadata"]["annotations"]
+    assert digest["lcnc.dev/env-digest"] != after["lcnc.dev/env-digest"]
+    with pytest.raises(ValueError, match="MCP_SERVERS"):
+        build_plan(spec, graph_version=1, deployment_id=DEPLOYMENT_ID, namespace="apps", runner_image=RUNNER,
+                   options=ProjectOptions(), service_values=ServiceValues(config={"MCP_SERVERS": "{}"}))
+
+
 def test_label_values_are_always_valid() -> None:
     assert label_value("linear_transform") == "linear_transform"
     assert label_value("_starts_with_underscore").startswith("h-")

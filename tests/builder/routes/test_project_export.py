@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import io
 import json
 import zipfile
@@ -71,3 +72,45 @@ def test_subgraph_nodes_get_the_saved_graph(client) -> None:
     with _zip(response) as archive:
         module = archive.read("subgraph/app/subgraphs/g_linear_transform.py").decode()
         assert "Hello, {{ data }}!" in module
+
+
+def _agent(tools: list[str]) -> dict:
+    graph = fixture_graph("agent_tools")
+    next(n for n in graph["nodes"] if n["id"] == "agent")["config"]["tools"] = tools
+    return graph
+
+
+def test_workspace_tools_are_exported_and_unknown_ones_are_422_naming_the_node(client) -> None:
+    graph = _agent(["builtin.calculator", "http.weather", "sql.shop", "mcp.nowhere.add", "graph.other"])
+    assert client.post(BASE, json=graph).status_code == 201
+    response = client.get(f"{BASE}/agent_tools/project")
+    assert response.status_code == 422, response.text
+    errors = {e["message"].split("'")[1]: e for e in response.json()["errors"]}
+    assert set(errors) == {"http.weather", "sql.shop", "mcp.nowhere.add", "graph.other"}
+    assert all(e["node_id"] == "agent" and e["field"] == "config.tools" for e in errors.values())
+    assert "no MCP server named 'nowhere'" in errors["mcp.nowhere.add"]["message"]
+    assert "subgraph node" in errors["graph.other"]["message"]
+    assert "node 'agent'" in response.json()["detail"]
+
+    tool = {"name": "weather", "description": "Weather '''\"\\ {{ x }} {% if %}",
+            "url": "https://weather.example.com/v1?city={{ city }}", "headers": {"X-City": "{{ city }}"},
+            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+            "auth_secret": "weather-key"}
+    assert client.post("/api/tools/http", json=tool).status_code == 201
+    assert client.post("/api/sqltool/connections", json={"name": "shop", "url": "sqlite:///shop.db"}).status_code == 201
+    graph = _agent(["builtin.calculator", "http.weather", "sql.shop"])
+    assert client.put(f"{BASE}/agent_tools", json={"spec": graph, "base_version": 1}).status_code == 200
+    response = client.get(f"{BASE}/agent_tools/project")
+    assert response.status_code == 200, response.text
+    with _zip(response) as archive:
+        tools = archive.read("agent-tools/app/tools.py").decode()
+        settings = archive.read("agent-tools/app/settings.py").decode()
+        names = archive.namelist()
+    table = next(node for node in ast.parse(tools).body
+                 if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "HTTP_TOOLS")
+    definition = ast.literal_eval(table.value)["http.weather"]  # a plain literal: data, not code
+    assert definition["description"] == tool["description"] and definition["url"] == tool["url"]
+    assert definition["headers"] == tool["headers"] and definition["auth_secret"] == "weather-key"
+    assert "'sql.shop': 'shop'" in tools
+    assert "'weather-key': 'SECRET_WEATHER_KEY'" in settings and "'shop': 'SQL_URL_SHOP'" in settings
+    assert "agent-tools/app/lcnc_nodes/_http/tool.py" in names and "agent-tools/app/lcnc_nodes/_sql/tool.py" in names

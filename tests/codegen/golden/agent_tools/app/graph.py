@@ -10,7 +10,7 @@ from typing import Any
 
 from langgraph.graph import START, StateGraph
 
-from app.engine import Node, RunScope, State, Wire, step
+from app.engine import ChainState, Node, RunScope, Wire, step
 from app.lcnc_nodes import io_input, io_output, llm_agent
 
 OUTPUT_NAMES: tuple[str, ...] = ('answer',)
@@ -67,7 +67,8 @@ NODES: tuple[Node, ...] = (IN, AGENT, OUT,)
 
 def build_graph(checkpointer: Any = None) -> Any:
     """The compiled LangGraph graph: one LangGraph node per graph node, started from the roots."""
-    graph = StateGraph(State, context_schema=RunScope)
+    # One node per step, each fed by one node: plain channels are enough (see app/engine.py).
+    graph = StateGraph(ChainState, context_schema=RunScope)
     graph.add_node('in', step(IN), destinations=('agent',))
     graph.add_node('agent', step(AGENT), destinations=('out',))
     graph.add_node('out', step(OUT), destinations=())

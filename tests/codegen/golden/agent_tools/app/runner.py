@@ -14,7 +14,6 @@ from langgraph.types import Command
 
 from app.engine import NodeFailed, RunScope, collect_outputs, describe_error, initial_state
 from app.graph import OUTPUT_DEFAULTS, OUTPUT_NAMES, RECURSION_LIMIT, build_graph
-from app.lcnc_nodes._tools import BUILTIN_TOOLS
 from app.services import RunServices, build_services
 from app.settings import Settings, get_settings
 
@@ -33,7 +32,7 @@ class RunOutcome:
 @functools.cache
 def get_graph() -> Any:
     """The compiled graph, built once per process."""
-    return build_graph().with_config(recursion_limit=RECURSION_LIMIT)
+    return build_graph()
 
 
 async def run_graph(
@@ -75,10 +74,11 @@ async def run_graph(
         emit=emit if sink is not None else None,
         secret=settings.secret,
         services=services,
-        tools=dict(BUILTIN_TOOLS),
+        tools=services.tools,
     )
     graph = get_graph()
-    config: dict[str, Any] = {"configurable": {"thread_id": thread_id}}
+    # No checkpointer: LangGraph needs no thread id (a config without one is also cheaper to merge per step).
+    config: dict[str, Any] = {"recursion_limit": RECURSION_LIMIT}
     try:
         if resume is not None:
             snapshot = await graph.aget_state(config)

@@ -26,6 +26,7 @@ def http_policy(settings: Settings) -> HttpPolicy:
 
 def build_services(settings: Settings) -> RunServices:
     """The services of this process's runs; the app builds them once, when it starts."""
-    return RunServices(
+    services = RunServices(
         http=http_policy(settings),
     )
+    return services

@@ -10,7 +10,7 @@ from typing import Any
 
 from langgraph.graph import START, StateGraph
 
-from app.engine import Node, RunScope, State, Wire, step
+from app.engine import ChainState, Node, RunScope, Wire, step
 from app.lcnc_nodes import human_approval, io_input, io_output, transform
 
 OUTPUT_NAMES: tuple[str, ...] = ('result',)
@@ -93,7 +93,8 @@ NODES: tuple[Node, ...] = (IN, DRAFT, APPROVE, SENT, DROPPED, OUT_S, OUT_D,)
 
 def build_graph(checkpointer: Any = None) -> Any:
     """The compiled LangGraph graph: one LangGraph node per graph node, started from the roots."""
-    graph = StateGraph(State, context_schema=RunScope)
+    # One node per step, each fed by one node: plain channels are enough (see app/engine.py).
+    graph = StateGraph(ChainState, context_schema=RunScope)
     graph.add_node('in', step(IN), destinations=('draft',))
     graph.add_node('draft', step(DRAFT), destinations=('approve',))
     graph.add_node('approve', step(APPROVE), destinations=('sent', 'dropped'))

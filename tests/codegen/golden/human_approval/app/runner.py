@@ -35,7 +35,7 @@ def get_graph() -> Any:
     from langgraph.checkpoint.memory import InMemorySaver
 
     # Runs waiting for approval live in this process's memory; resume them on the same replica.
-    return build_graph(checkpointer=InMemorySaver()).with_config(recursion_limit=RECURSION_LIMIT)
+    return build_graph(checkpointer=InMemorySaver())
 
 
 async def run_graph(
@@ -79,7 +79,7 @@ async def run_graph(
         services=services,
     )
     graph = get_graph()
-    config: dict[str, Any] = {"configurable": {"thread_id": thread_id}}
+    config: dict[str, Any] = {"recursion_limit": RECURSION_LIMIT, "configurable": {"thread_id": thread_id}}
     try:
         if resume is not None:
             snapshot = await graph.aget_state(config)

@@ -5,6 +5,10 @@ on each of its input ports; the graph's ``outputs``; and each node's ``memory`` 
 scripted model's position). A node reads its inbox, runs its kind's ``execute`` and returns a
 ``Command``: its outputs go into the inboxes of the nodes its taken edges lead to, and those run
 next. A node whose connected required ports have not all received a value yet waits.
+
+``State`` merges what several nodes write (joins, parallel branches, loops). A graph whose nodes run
+one at a time, each fed by one node, is wired on ``ChainState``: plain channels that hold the last
+write, which is all its nodes read (the same outputs, with less work per step).
 """
 
 from __future__ import annotations
@@ -12,7 +16,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypedDict
 
@@ -57,6 +60,16 @@ class State(TypedDict, total=False):
     inbox: Annotated[dict[str, dict[str, Any]], merge_inbox]
     outputs: Annotated[dict[str, Any], merge_dict]
     memory: Annotated[dict[str, dict[str, Any]], merge_dict]
+
+
+class ChainState(TypedDict, total=False):
+    """For a graph with one root, no joins, at most one next node per branch and no cycles: one node runs per
+    step and reads only the inbox the step before wrote, so each channel keeps just the last write."""
+
+    inputs: dict[str, Any]
+    inbox: dict[str, dict[str, Any]]
+    outputs: dict[str, Any]
+    memory: dict[str, dict[str, Any]]
 
 
 def initial_state(inputs: dict[str, Any]) -> dict[str, Any]:
@@ -185,8 +198,11 @@ def step(node: Node) -> Callable[..., Awaitable[Any]]:
     if execute is None:
         raise ValueError(f"node '{node.id}': {node.kind.name} nodes cannot run here")
     branches = {wire.branch for wire in node.wires}
+    # Per branch: (output port, target node, target port, the target's LangGraph name), worked out once.
     wires_by_branch = {
-        branch: [w for w in node.wires if w.branch is None or w.branch == branch] for branch in branches | {None}
+        branch: tuple((w.source_port, w.target, w.target_port, lg_name(w.target))
+                      for w in node.wires if w.branch is None or w.branch == branch)
+        for branch in branches | {None}
     }
     seconds = NODE_SECONDS.labels(node_id=node.id)
     failures = NODE_FAILURES.labels(node_id=node.id)
@@ -213,19 +229,20 @@ def step(node: Node) -> Callable[..., Awaitable[Any]]:
             ctx.streaming = True
             await ctx.event("node_started", label=node.label)
         started = time.perf_counter()
-        span = tracer.start_as_current_span(f"node {node.id}", attributes=span_attributes) if tracing_enabled() \
-            else nullcontext()
-        with span:
-            try:
+        try:
+            if tracing_enabled():
+                with tracer.start_as_current_span(f"node {node.id}", attributes=span_attributes):
+                    outputs = await execute(node.config, inbox, ctx)
+            else:
                 outputs = await execute(node.config, inbox, ctx)
-            except GraphBubbleUp:
-                raise  # an interrupt (human approval): LangGraph's business
-            except Exception as exc:
-                message = describe_error(exc)
-                failures.inc()
-                if scope.emit is not None:
-                    await ctx.event("node_failed", error=message, duration_ms=_ms(started))
-                raise NodeFailed(node.id, node.kind.name, message) from exc
+        except GraphBubbleUp:
+            raise  # an interrupt (human approval): LangGraph's business
+        except Exception as exc:
+            message = describe_error(exc)
+            failures.inc()
+            if scope.emit is not None:
+                await ctx.event("node_failed", error=message, duration_ms=_ms(started))
+            raise NodeFailed(node.id, node.kind.name, message) from exc
         seconds.observe(time.perf_counter() - started)
         branch = outputs.pop(BRANCH, None)
         update: dict[str, Any] = {}
@@ -235,13 +252,13 @@ def step(node: Node) -> Callable[..., Awaitable[Any]]:
             update["outputs"] = outputs.pop(GRAPH_OUTPUTS)
         sends: dict[str, dict[str, Any]] = {}
         goto: list[str] = []
-        for wire in wires_by_branch.get(branch) or ():
-            if wire.source_port in outputs:
-                target = sends.get(wire.target)
+        for source_port, target_id, target_port, target_name in wires_by_branch.get(branch) or ():
+            if source_port in outputs:
+                target = sends.get(target_id)
                 if target is None:
-                    sends[wire.target] = target = {}
-                    goto.append(lg_name(wire.target))
-                target[wire.target_port] = outputs[wire.source_port]
+                    sends[target_id] = target = {}
+                    goto.append(target_name)
+                target[target_port] = outputs[source_port]
         if sends:
             update["inbox"] = sends
         if scope.emit is not None:

@@ -68,7 +68,8 @@ def mcp_servers(settings: Settings) -> list[McpServerConfig]:
 
 def build_services(settings: Settings) -> RunServices:
     """The services of this process's runs; the app builds them once, when it starts."""
-    return RunServices(
+    services = RunServices(
         http=http_policy(settings),
         mcp=_Servers(mcp_servers(settings), policy=http_policy(settings)),
     )
+    return services

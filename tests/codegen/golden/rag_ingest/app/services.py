@@ -31,6 +31,7 @@ def rag_store(settings: Settings) -> RagStore:
 
 def build_services(settings: Settings) -> RunServices:
     """The services of this process's runs; the app builds them once, when it starts."""
-    return RunServices(
+    services = RunServices(
         rag=rag_store(settings),
     )
+    return services

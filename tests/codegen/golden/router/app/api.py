@@ -14,7 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from app import runner
 from app.custom import hooks
-from app.observability import RUN_SECONDS, RUNS
+from app.observability import RUN_SECONDS, RUNS_BY_STATUS
 from app.runs import Run, RunSink, RunStore, follow
 from app.schemas import ResumeRequest, RunInputs, RunOutputs, RunPublic, RunResult
 from app.services import RunServices
@@ -50,7 +50,7 @@ async def _execute(
                                          services=services)
     except asyncio.CancelledError:
         run.status, run.finished_at = "cancelled", time.time()
-        RUNS.labels(status="cancelled").inc()
+        RUNS_BY_STATUS["cancelled"].inc()
         run.notify()
         raise
     run.status = outcome.status
@@ -59,7 +59,7 @@ async def _execute(
     if outcome.status != "waiting":
         run.finished_at = time.time()
         RUN_SECONDS.observe(time.perf_counter() - started)
-    RUNS.labels(status=outcome.status).inc()
+    RUNS_BY_STATUS[outcome.status].inc()
     run.notify()
 
 

@@ -32,7 +32,7 @@ class RunOutcome:
 @functools.cache
 def get_graph() -> Any:
     """The compiled graph, built once per process."""
-    return build_graph().with_config(recursion_limit=RECURSION_LIMIT)
+    return build_graph()
 
 
 async def run_graph(
@@ -76,7 +76,8 @@ async def run_graph(
         services=services,
     )
     graph = get_graph()
-    config: dict[str, Any] = {"configurable": {"thread_id": thread_id}}
+    # No checkpointer: LangGraph needs no thread id (a config without one is also cheaper to merge per step).
+    config: dict[str, Any] = {"recursion_limit": RECURSION_LIMIT}
     try:
         if resume is not None:
             snapshot = await graph.aget_state(config)

@@ -41,6 +41,7 @@ def sql_connections(settings: Settings) -> SqlConnections:
 
 def build_services(settings: Settings) -> RunServices:
     """The services of this process's runs; the app builds them once, when it starts."""
-    return RunServices(
+    services = RunServices(
         sql=sql_connections(settings),
     )
+    return services

@@ -16,6 +16,8 @@ from prometheus_client import Counter, Histogram
 from app.settings import Settings
 
 RUNS = Counter("graph_runs_total", "Graph runs by final status.", ["status"])
+# One child per final status, made once: a run is counted without a labels() lookup, and every status shows from 0.
+RUNS_BY_STATUS = {status: RUNS.labels(status=status) for status in ("succeeded", "waiting", "failed", "cancelled")}
 RUN_SECONDS = Histogram("graph_run_duration_seconds", "Wall time of a graph run.")
 NODE_SECONDS = Histogram("graph_node_duration_seconds", "Wall time of one node execution.", ["node_id"])
 NODE_FAILURES = Counter("graph_node_failures_total", "Node executions that raised.", ["node_id"])
