@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from builder.deploy.kube import Kube
 from tests.builder.deploy.emulator import Emulator
@@ -33,3 +34,15 @@ def validate_strict(manifest: dict[str, Any]) -> None:
     import kubernetes_validate
 
     kubernetes_validate.validate(manifest, kubernetes_validate.utils.latest_version(), strict=True)
+
+
+@pytest.fixture
+def api(backend_settings: Callable[..., Any]) -> Iterator[TestClient]:
+    """The platform app on one storage backend, with a deploy service that follows rollouts quickly."""
+    from builder.app import create_app
+    from builder.deploy.service import DeployService
+
+    app = create_app(backend_settings(deploy_rollout_timeout=10))
+    with TestClient(app) as client:
+        app.state.deploy_service = DeployService(app.state.sessionmaker, app.state.settings, poll=0.02)
+        yield client

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -12,7 +11,6 @@ from kmock import KubernetesError
 from sqlalchemy import select
 
 from builder.db.models import Cluster
-from builder.deploy.service import DeployService
 from tests.builder.deploy.emulator import Emulator, rejects
 from tests.builder.deploy.helpers import ready
 from tests.conftest import fixture_graph
@@ -20,16 +18,6 @@ from tests.conftest import fixture_graph
 CLUSTERS = "/api/orchestrator/clusters"
 DEPLOYMENTS = "/api/orchestrator/deployments"
 GRAPHS = "/api/workflow/graphs"
-
-
-@pytest.fixture
-def api(backend_settings: Callable[..., Any]) -> Iterator[TestClient]:
-    from builder.app import create_app
-
-    app = create_app(backend_settings(deploy_rollout_timeout=10))
-    with TestClient(app) as client:
-        app.state.deploy_service = DeployService(app.state.sessionmaker, app.state.settings, poll=0.02)
-        yield client
 
 
 def register(api: TestClient, emulator: Emulator, name: str = "emu", **kwargs: Any) -> dict:

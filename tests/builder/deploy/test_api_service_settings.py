@@ -7,13 +7,11 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from builder.deploy.service import DeployService
 from tests.builder.deploy.emulator import Emulator
 from tests.builder.deploy.helpers import ready
 from tests.builder.deploy.test_api import CLUSTERS, DEPLOYMENTS, GRAPHS
@@ -22,16 +20,6 @@ from tests.conftest import fixture_graph
 SQL_PASSWORD = "pa55-Wq7-sql"  # noqa: S105 - a test value, looked for where it must not be
 SQL_URL = f"postgresql://shop_user:{SQL_PASSWORD}@db.shop.internal:5432/shop"
 MCP_TOKEN = "mcp-T0ken-9x"  # noqa: S105
-
-
-@pytest.fixture
-def api(backend_settings: Callable[..., Any]) -> Iterator[TestClient]:
-    from builder.app import create_app
-
-    app = create_app(backend_settings(deploy_rollout_timeout=10))
-    with TestClient(app) as client:
-        app.state.deploy_service = DeployService(app.state.sessionmaker, app.state.settings, poll=0.02)
-        yield client
 
 
 def _register(api: TestClient, emulator: Emulator) -> None:
