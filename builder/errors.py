@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -9,9 +10,12 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
 
 from runtime.spec import DocumentError
 from runtime.validate import ValidationIssue
+
+log = logging.getLogger("lcnc.api")
 
 
 class ApiError(Exception):
@@ -51,7 +55,27 @@ def pydantic_errors(exc: ValidationError, prefix: tuple[str, ...] = ("body",)) -
     ]
 
 
+# How SQLite says another connection holds the write lock past the busy timeout (or that waiting would deadlock).
+_SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
+BUSY_RETRY_AFTER_S = 1
+
+
+def is_database_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` is the embedded SQLite database refusing a write because another process is writing."""
+    return isinstance(exc, OperationalError) and any(text in str(exc.orig) for text in _SQLITE_BUSY)
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(OperationalError)
+    async def _database_busy(request: Request, exc: OperationalError) -> JSONResponse:
+        if not is_database_busy(exc):
+            raise exc  # a real fault: the server error handler logs it and answers 500
+        log.warning("%s %s: the SQLite database stayed locked by another writer; answered 503", request.method,
+                    request.url.path)
+        detail = "the embedded database is busy with another process's writes; try again in a moment"
+        return JSONResponse(status_code=503, content=_body(detail, [{"loc": ["database"], "msg": str(exc.orig)}]),
+                            headers={"Retry-After": str(BUSY_RETRY_AFTER_S)})
+
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse(status_code=exc.status_code, content=_body(exc.detail, exc.errors))

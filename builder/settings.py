@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     database_max_overflow: int = 20
     database_pool_timeout: float = 30.0
     database_pool_recycle: int = 1800
+    database_busy_timeout: float = Field(
+        default=30.0, gt=0, description="Embedded SQLite: seconds a write waits for another process's write before "
+        "the API answers 503 with Retry-After.")
     checkpoint_synchronous_commit: bool = Field(
         default=False, description="Run checkpoints wait for PostgreSQL's WAL flush. Off: a lost worker still loses "
         "nothing; only a PostgreSQL crash can drop the last moments of checkpoints (those steps run again).")

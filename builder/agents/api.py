@@ -74,9 +74,10 @@ async def run_agent(
     await keys.count_run(session, caller.key)
     await _enqueue(queue, run)
     if wait:
-        run = await _wait(request, queue, session, run, wait)
-        if run.status in _ENDED:
+        ended = await _wait(request, queue, session, run, wait)
+        if ended.status in _ENDED:
             response.status_code = status.HTTP_200_OK
+        return ended
     return _public(run)
 
 

@@ -66,13 +66,15 @@ def check_inputs(spec: GraphSpec, inputs: dict[str, Any]) -> dict[str, Any]:
 
 async def create_run(
     session: AsyncSession, *, ctx: RequestContext, graph_id: str, graph_version: int, spec: GraphSpec,
-    inputs: dict[str, Any], requeue_after_s: float,
+    inputs: dict[str, Any], requeue_after_s: float, spec_json: dict[str, Any] | None = None,
 ) -> Run:
-    """Insert and commit a queued run (the caller enqueues it only after this returns)."""
+    """Insert and commit a queued run (the caller enqueues it only after this returns).
+
+    ``spec_json`` is ``spec`` as JSON when the caller has it already (``builder.run_specs``)."""
     now = utcnow()
     run_id = new_id()
     run = Run(id=run_id, task_id=f"{run_id}-1", workspace_id=ctx.workspace_id, graph_id=graph_id, graph_version=graph_version,
-              spec=spec.model_dump(mode="json"), status="queued", inputs=inputs, attempts=0,
+              spec=spec_json if spec_json is not None else spec.model_dump(mode="json"), status="queued", inputs=inputs, attempts=0,
               created_by=ctx.user_id, created_at=now, lease_until=now + timedelta(seconds=requeue_after_s),
               trace_context=current_carrier() or None)
     session.add(run)

@@ -20,12 +20,12 @@ from builder.crud import runs as run_store
 from builder.db.models import Run
 from builder.deps import ContextDep, SessionDep
 from builder.errors import ApiError
-from builder.graph_checks import check_runnable
+from builder.run_specs import runnable_spec
 from runtime.events import EventStream, StoredEvent
-from runtime.spec import GraphSpec
 from runtime.spec.models import IDENT_PATTERN
 from runtime.worker.app import create_celery, enqueue, revoke
 from runtime.worker.config import WorkerConfig
+from runtime.worker.store import RECORD_KEY
 
 log = logging.getLogger("lcnc.runs")
 router = APIRouter(prefix="/api/orchestrator/runs", tags=["runs"])
@@ -125,18 +125,29 @@ async def _enqueue(queue: RunQueue, run: Run) -> None:
         log.warning("run %s: enqueue failed; the sweep will retry", run.id, exc_info=True)
 
 
-async def _wait(request: Request, queue: RunQueue, session: Any, run: Run, seconds: float) -> Run:
-    """Follow the run's events until it ends or waits for a person, at most ``seconds``."""
+async def _wait(request: Request, queue: RunQueue, session: Any, run: Run, seconds: float) -> RunPublic:
+    """Follow the run's events until it ends or waits for a person, at most ``seconds``; the run then."""
     ctx_ws = run.workspace_id
     async for item in queue.events.subscribe(run.id, heartbeat=min(1.0, max(seconds, 0.05)), timeout=seconds):
         if item is None:
             fresh = await run_store.get_run(session, workspace_id=ctx_ws, run_id=run.id)
             if fresh.status in _ENDED:
-                return fresh
+                return _public(fresh)
             continue
+        if item.type in ("run_finished", "run_failed") and isinstance(item.event.get(RECORD_KEY), dict):
+            return _ended(run, item.event)  # published once the row said the same: no need to read it
         if item.type in ("run_finished", "run_failed", "run_cancelled", "interrupt"):
             break
-    return await run_store.get_run(session, workspace_id=ctx_ws, run_id=run.id)
+    return _public(await run_store.get_run(session, workspace_id=ctx_ws, run_id=run.id))
+
+
+def _ended(run: Run, event: dict[str, Any]) -> RunPublic:
+    """The run as its final event tells it (the worker adds the row's delivery count and times)."""
+    record = event[RECORD_KEY]
+    return RunPublic(id=run.id, graph_id=run.graph_id, graph_version=run.graph_version, status=event["status"],
+                     inputs=run.inputs or {}, outputs=event.get("outputs"), error=event.get("error"),
+                     attempts=record["attempts"], created_at=_utc(run.created_at), started_at=record["started_at"],
+                     finished_at=record["finished_at"])
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=RunPublic, summary="Start a run",
@@ -153,17 +164,17 @@ async def start_run(
         row = await graph_store.get_version(session, workspace_id=ctx.workspace_id, graph_id=body.graph_id,
                                             version=body.version)
         version, raw = row.version, row.spec
-    spec = GraphSpec.model_validate(raw)
-    check_runnable(spec)
+    spec, spec_json = runnable_spec(raw)
     inputs = run_store.check_inputs(spec, body.inputs)
     queue = run_queue(request)
     run = await run_store.create_run(session, ctx=ctx, graph_id=body.graph_id, graph_version=version, spec=spec,
-                                     inputs=inputs, requeue_after_s=queue.config.requeue_queued_s)
+                                     spec_json=spec_json, inputs=inputs, requeue_after_s=queue.config.requeue_queued_s)
     await _enqueue(queue, run)  # only now: the row is committed, a worker can find it
     if wait:
-        run = await _wait(request, queue, session, run, wait)
-        if run.status in _ENDED:
+        ended = await _wait(request, queue, session, run, wait)
+        if ended.status in _ENDED:
             response.status_code = status.HTTP_200_OK
+        return ended
     return _public(run)
 
 

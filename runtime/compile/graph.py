@@ -29,6 +29,8 @@ from runtime.nodes.registry import KINDS
 from runtime.spec.models import GraphSpec, NodeSpec
 
 MAX_RECURSION_LIMIT = 1_000_000
+# The most nodes one LangGraph step runs (see ``segments``): a long line of pure nodes still reports progress.
+SEGMENT_LIMIT = 16
 _EMPTY: Mapping[str, Any] = {}
 _DEFAULT_CONTEXT = RunContext()
 
@@ -147,7 +149,13 @@ def recursion_limit(nodes: Mapping[str, CompiledNode]) -> int:
     return min(MAX_RECURSION_LIMIT, max(25, (len(nodes) + 2) * rounds * 2))
 
 
-def _make_runner(item: CompiledNode) -> Any:
+# What one node's step gives back: its state update (outputs, memory; not the inbox) and what it sends to the
+# inboxes of the nodes its taken edges lead to; None when it is a join still waiting for another input.
+StepResult = tuple[dict[str, Any], dict[str, dict[str, Any]]] | None
+
+
+def _make_step(item: CompiledNode) -> Any:
+    """The work of one node: read its inbox, run its kind, route the outputs, emit its two events."""
     node_id = item.spec.id
     kind_name = item.kind.name
     execute = item.kind.execute
@@ -159,14 +167,11 @@ def _make_runner(item: CompiledNode) -> Any:
     branches = {route.branch for route in item.routes}
     for branch in branches | {None}:
         routes_by_branch[branch] = [r for r in item.routes if r.branch is None or r.branch == branch]
-    lg_targets = {route.target: lg_name(route.target) for route in item.routes}
 
-    async def run(state: dict[str, Any], runtime: Runtime[RunContext]) -> Any:
-        inbox = state[INBOX].get(node_id) or _EMPTY
+    async def step(state: dict[str, Any], inbox: Mapping[str, Any], run_ctx: RunContext) -> StepResult:
         for port in waits_for:
             if port not in inbox:
                 return None  # a join still waiting for another input
-        run_ctx = runtime.context or _DEFAULT_CONTEXT
         emit = run_ctx.emit
         services = run_ctx.services
         ctx = NodeContext(
@@ -204,16 +209,12 @@ def _make_runner(item: CompiledNode) -> Any:
         if GRAPH_OUTPUTS in outputs:
             update[OUTPUTS] = outputs.pop(GRAPH_OUTPUTS)
         sends: dict[str, dict[str, Any]] = {}
-        goto: list[str] = []
         for route in routes_by_branch.get(branch) or ():
             if route.source_port in outputs:
                 target = sends.get(route.target)
                 if target is None:
                     sends[route.target] = target = {}
-                    goto.append(lg_targets[route.target])
                 target[route.target_port] = outputs[route.source_port]
-        if sends:
-            update[INBOX] = sends
         if emit is not None:
             event: dict[str, Any] = {
                 "type": "node_finished", "node_id": ctx.node_id, "kind": kind_name, "ts": time.time(),
@@ -224,10 +225,130 @@ def _make_runner(item: CompiledNode) -> Any:
             if OUTPUTS in update:
                 event["graph_outputs"] = {k: summarize(v) for k, v in update[OUTPUTS].items()}
             await emit(event)
-        return Command(update=update, goto=goto) if goto else update
+        return update, sends
 
-    run.__name__ = f"node_{node_id}"
+    return step
+
+
+def _make_runner(segment: list[CompiledNode]) -> Any:
+    """One LangGraph node for a segment: its nodes' steps in order, as one step (see ``segments``).
+
+    The update is what the nodes would have written one step each: every inbox they filled, the graph
+    outputs and memory they wrote; the last node's sends say which LangGraph nodes run next.
+    """
+    steps = [_make_step(item) for item in segment]
+    ids = [item.spec.id for item in segment]
+    head = ids[0]
+    lg_targets = {route.target: lg_name(route.target) for item in segment for route in item.routes}
+
+    async def run(state: dict[str, Any], runtime: Runtime[RunContext]) -> Any:
+        run_ctx = runtime.context or _DEFAULT_CONTEXT
+        result = await steps[0](state, state[INBOX].get(head) or _EMPTY, run_ctx)
+        if result is None:
+            return None
+        update, sends = result
+        inboxes = sends
+        if len(steps) > 1:
+            inboxes, sends = await _run_rest(state, run_ctx, update, sends)
+        if inboxes:
+            update[INBOX] = inboxes
+        if not sends:
+            return update
+        return Command(update=update, goto=[lg_targets[target] for target in sends])
+
+    async def _run_rest(state: dict[str, Any], run_ctx: RunContext, update: dict[str, Any],
+                        sends: dict[str, dict[str, Any]]) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+        """Run the segment's other nodes; returns every inbox the segment filled, and the last node's sends."""
+        inboxes = dict(sends)
+        for index in range(1, len(steps)):
+            sent = sends.get(ids[index])
+            if sent is None:  # the node before sent nothing on: this one is not triggered
+                return inboxes, {}
+            current = state[INBOX].get(ids[index])
+            result = await steps[index](state, {**current, **sent} if current else sent, run_ctx)
+            if result is None:  # a join still waiting for another input
+                return inboxes, {}
+            more, sends = result
+            for channel, value in more.items():
+                update[channel] = {**update[channel], **value} if channel in update else value
+            for target, ports in sends.items():
+                inboxes[target] = {**inboxes[target], **ports} if target in inboxes else ports
+        return inboxes, sends
+
+    run.__name__ = f"node_{head}"
     return run
+
+
+def segments(spec: GraphSpec, nodes: Mapping[str, CompiledNode], roots: set[str],
+             limit: int | None = None) -> list[list[CompiledNode]]:
+    """The graph's nodes grouped into LangGraph steps: a run of pure nodes in a line is one step.
+
+    Node ``b`` joins the segment of ``a`` when both kinds are pure, ``a`` does not branch and leads only
+    to ``b``, and ``b`` is fed only by ``a`` and is not a start node: then ``b`` runs right after ``a``
+    every time, so running both in one step changes nothing a run can see (each still reports
+    ``node_started`` and ``node_finished``; a pure step computed again after a lost worker gives the same
+    result). A run of template fills then costs one LangGraph step and one checkpoint instead of one per
+    node. A segment holds at most ``limit`` nodes, so a long run still reports progress as it goes.
+
+    Only a graph that runs one node per step is cut this way (one start node, no node sending to two nodes on
+    one branch): where branches run side by side, nodes report in the order they would one step each.
+    """
+    feeders: dict[str, set[str]] = {node_id: set() for node_id in nodes}
+    for edge in spec.edges:
+        feeders[edge.target.node].add(edge.source.node)
+    if not _one_task_per_step(nodes, roots):
+        return [[item] for item in nodes.values()]
+
+    def follows(item: CompiledNode) -> str | None:
+        """The node that joins ``item``'s segment right after it, if any."""
+        if not item.kind.pure or item.kind.branches is not None or item.kind.bounds_cycles or not item.routes:
+            return None
+        targets = {route.target for route in item.routes}
+        if len(targets) != 1 or any(route.branch is not None for route in item.routes):
+            return None
+        (target,) = targets
+        following = nodes[target]
+        if target == item.spec.id or target in roots or not following.kind.pure or feeders[target] != {item.spec.id}:
+            return None
+        return target
+
+    limit = limit or SEGMENT_LIMIT
+    nexts = {node_id: follows(item) for node_id, item in nodes.items()}
+    inner = {target for target in nexts.values() if target is not None}
+    out: list[list[CompiledNode]] = []
+    for node_id, item in nodes.items():
+        if node_id in inner:
+            continue  # placed in its feeder's segment (or a cut below starts one for it)
+        out.extend(_cut([item], nexts, nodes, limit))
+    return out
+
+
+def _one_task_per_step(nodes: Mapping[str, CompiledNode], roots: set[str]) -> bool:
+    """Whether every step of a run runs a single node: one start node, and one target per branch of a node."""
+    if len(roots) != 1:
+        return False
+    for item in nodes.values():
+        for branch in {route.branch for route in item.routes} | {None}:
+            if len({r.target for r in item.routes if r.branch is None or r.branch == branch}) > 1:
+                return False
+    return True
+
+
+def _cut(segment: list[CompiledNode], nexts: Mapping[str, str | None], nodes: Mapping[str, CompiledNode],
+         limit: int) -> list[list[CompiledNode]]:
+    """Follow ``nexts`` from the segment's head; a segment longer than ``limit`` continues in a new one."""
+    done: list[list[CompiledNode]] = []
+    seen = {segment[0].spec.id}
+    following = nexts[segment[0].spec.id]
+    while following is not None and following not in seen:
+        seen.add(following)
+        if len(segment) == limit:
+            done.append(segment)
+            segment = []
+        segment.append(nodes[following])
+        following = nexts[following]
+    done.append(segment)
+    return done
 
 
 def _ms(started: float) -> float:
@@ -252,10 +373,10 @@ def build_graph(spec: GraphSpec, kinds: Mapping[str, NodeKind] = KINDS) -> tuple
     if len(names) != len(nodes):
         raise GraphCompileError("two node ids map to the same runtime name; rename a node starting with '__'")
     targets = {edge.target.node for edge in spec.edges}
-    for node_id, item in nodes.items():
-        destinations = tuple(dict.fromkeys(lg_name(route.target) for route in item.routes))
-        builder.add_node(lg_name(node_id), _make_runner(item), destinations=destinations)
     roots = [node_id for node_id, item in nodes.items() if item.kind.name == "input" or node_id not in targets]
+    for segment in segments(spec, nodes, set(roots)):
+        destinations = tuple(dict.fromkeys(lg_name(route.target) for route in segment[-1].routes))
+        builder.add_node(lg_name(segment[0].spec.id), _make_runner(segment), destinations=destinations)
     if not roots and nodes:
         raise GraphCompileError("the graph has no input node and no node without incoming edges to start from")
     for node_id in roots:
@@ -283,4 +404,4 @@ def compile_graph(spec: GraphSpec, *, checkpointer: Any = None, kinds: Mapping[s
 
 
 __all__ = ["GraphCompileError", "NodeFailed", "build_graph", "compile_graph", "describe_error", "plan",
-           "recursion_limit"]
+           "recursion_limit", "segments"]

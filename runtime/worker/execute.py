@@ -180,7 +180,7 @@ async def _record(
     async with state.store_engine.connect() as conn:
         recorded = await store.finish(conn, run_id=run_id, status=status, outputs=outputs, error=error,
                                       interrupt=interrupt)
-    if not recorded:
+    if recorded is None:
         log.warning("run %s left 'running' before its outcome (%s) was recorded; dropped", run_id, status)
         return  # cancelled meanwhile (the canceller published run_cancelled), or taken over
     final_type = _FINAL_EVENT.get(status, "run_failed")
@@ -189,5 +189,6 @@ async def _record(
         final = [{"type": final_type, "status": status, "outputs": outputs, "error": error, "interrupt": interrupt}]
     for event in final:
         event.setdefault("ts", time.time())
+        event[store.RECORD_KEY] = recorded
         await sink.emit(event)
     await sink.flush()

@@ -42,6 +42,9 @@ graph_versions = sa.table("graph_versions", sa.column("workspace_id", sa.String)
                           sa.column("version", sa.Integer), sa.column("spec", _JSON))
 
 ACTIVE = ("queued", "running")
+# The final event of a run carries its row's delivery count and times under this key, so whoever waits for
+# the run can answer from the event alone.
+RECORD_KEY = "record"
 TERMINAL = ("succeeded", "failed", "cancelled")
 BUSY = "busy"
 
@@ -107,16 +110,27 @@ def renew_sync(conn: sa.Connection, *, run_id: str, lease_s: float) -> bool:
 async def finish(
     conn: AsyncConnection, *, run_id: str, status: str, outputs: dict[str, Any] | None = None,
     error: str | None = None, interrupt: dict[str, Any] | None = None,
-) -> bool:
-    """Record the outcome of this segment; False when the run had left `running` (e.g. was cancelled)."""
+) -> dict[str, Any] | None:
+    """Record the outcome of this segment; None when the run had left `running` (e.g. was cancelled).
+
+    Returns the row's delivery count and times as JSON values, for the final event (``RECORD_KEY``)."""
     values: dict[str, Any] = {"status": status, "lease_until": None, "resume": None, "interrupt": interrupt}
     if status in TERMINAL:
         values |= {"finished_at": now(), "outputs": outputs, "error": error}
-    result = await conn.execute(
+    row = (await conn.execute(
         sa.update(runs).where(runs.c.id == run_id, runs.c.status == "running").values(**values)
-    )
+        .returning(runs.c.attempts, runs.c.started_at, runs.c.finished_at)
+    )).first()
     await conn.commit()
-    return result.rowcount == 1
+    if row is None:
+        return None
+    return {"attempts": row.attempts, "started_at": _iso(row.started_at), "finished_at": _iso(row.finished_at)}
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return (value if value.tzinfo is not None else value.replace(tzinfo=UTC)).isoformat()
 
 
 async def release(conn: AsyncConnection, *, run_id: str, retry_in_s: float) -> None:

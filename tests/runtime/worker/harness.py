@@ -28,18 +28,35 @@ GRAPHS = "/api/workflow/graphs"
 LEASE_S = 2.0
 
 
-def chain_graph(length: int, graph_id: str = "chain") -> dict[str, Any]:
-    """input -> `length` transforms each appending '.' -> output: deterministic, one node per step."""
+def chain_graph(length: int, graph_id: str = "chain", stepwise: bool = False) -> dict[str, Any]:
+    """input -> `length` transforms each appending '.' -> output: deterministic.
+
+    The runtime runs such a line of pure nodes 16 to a step. ``stepwise`` puts a pass-through router after
+    each transform (node `r<i>`), so every transform ends a step: a run with one checkpoint per transform, slow
+    enough for tests that stop it midway.
+    """
     nodes: list[dict[str, Any]] = [{"id": "in", "kind": "input", "config": {"name": "text"}}]
     edges = []
-    previous, port = "in", "value"
+    previous, port, condition = "in", "value", None
+
+    def link(target: str, target_port: str) -> None:
+        edge: dict[str, Any] = {"source": {"node": previous, "port": port}, "target": {"node": target, "port": target_port}}
+        if condition is not None:
+            edge["condition"] = condition
+        edges.append(edge)
+
     for index in range(length):
         node_id = f"t{index:03d}"
         nodes.append({"id": node_id, "kind": "transform", "config": {"template": "{{ data }}."}})
-        edges.append({"source": {"node": previous, "port": port}, "target": {"node": node_id, "port": "data"}})
-        previous = node_id
+        link(node_id, "data")
+        previous, port, condition = node_id, "value", None
+        if stepwise:
+            router_id = f"r{index:03d}"
+            nodes.append({"id": router_id, "kind": "router", "config": {}})
+            link(router_id, "value")
+            previous, condition = router_id, "default"
     nodes.append({"id": "out", "kind": "output", "config": {"name": "text"}})
-    edges.append({"source": {"node": previous, "port": "value"}, "target": {"node": "out", "port": "value"}})
+    link("out", "value")
     return {"schema_version": 2, "id": graph_id, "name": f"Chain of {length}", "nodes": nodes, "edges": edges,
             "inputs": [{"name": "text", "type": "text"}], "outputs": [{"name": "text", "type": "text"}]}
 

@@ -18,7 +18,7 @@ def _finished_nodes(platform: Platform, run_id: str) -> Counter:
 
 @pytest.mark.slow
 def test_runs_survive_kill_9_of_their_worker_without_rerunning_finished_nodes(platform: Platform) -> None:
-    platform.create_graph(chain_graph(CHAIN))
+    platform.create_graph(chain_graph(CHAIN, stepwise=True))
     first = platform.start_worker()
     run_ids = [platform.start_run("chain", {"text": f"r{i}"})["id"] for i in range(4)]
 
@@ -28,7 +28,7 @@ def test_runs_survive_kill_9_of_their_worker_without_rerunning_finished_nodes(pl
         assert time.monotonic() < deadline, platform.logs()
         for run_id in run_ids:
             done = sum(_finished_nodes(platform, run_id).values())
-            if 10 <= done < CHAIN:
+            if 10 <= done < 2 * CHAIN:
                 victim = run_id
                 break
         time.sleep(0.01)
@@ -43,7 +43,7 @@ def test_runs_survive_kill_9_of_their_worker_without_rerunning_finished_nodes(pl
         assert run["status"] == "succeeded", (run, platform.logs())
         assert run["outputs"] == {"text": run["inputs"]["text"] + "." * CHAIN}
         finished = _finished_nodes(platform, run["id"])
-        assert set(finished) == {"in", "out"} | {f"t{i:03d}" for i in range(CHAIN)}
+        assert set(finished) == {"in", "out"} | {f"{kind}{i:03d}" for i in range(CHAIN) for kind in "tr"}
         if run["id"] != victim:
             assert max(finished.values()) == 1, finished.most_common(3)
     victim_run = next(r for r in runs if r["id"] == victim)

@@ -15,6 +15,7 @@ def test_a_run_goes_through_a_worker_and_streams_its_events(platform: Platform) 
     assert run["status"] == "succeeded", (run, platform.logs())
     assert run["outputs"] == {"greeting": "Hello, Ada! Welcome aboard."}
     assert run["attempts"] == 1 and run["started_at"] and run["finished_at"]
+    assert run == platform.get_run(run["id"])  # the answer to ?wait (from the final event) is the stored row
     types = [e["type"] for e in platform.events(run["id"])]
     assert types[0] == "run_started" and types[-1] == "run_finished"
     assert types.count("node_finished") == 4
@@ -38,6 +39,7 @@ def test_a_failing_node_fails_the_run_with_a_readable_error_and_the_worker_stays
     platform.start_worker()
     run = platform.start_run("linear_transform", {"name": "Ada"}, wait=60)
     assert run["status"] == "failed" and "greet" in run["error"], run
+    assert run == platform.get_run(run["id"])
     events = platform.events(run["id"])
     assert [e["type"] for e in events][-1] == "run_failed"
     assert any(e["type"] == "node_failed" and e["node_id"] == "greet" for e in events)
