@@ -257,13 +257,31 @@ async def open_checkpointer(database_url: str, *, pool_size: int = 4,
             await pool.close()
         return
     import aiosqlite
-    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
     async with aiosqlite.connect(_sqlite_path(database_url), timeout=30) as conn:
         await conn.execute("PRAGMA busy_timeout=30000")
-        saver = AsyncSqliteSaver(conn, serde=StrictSerializer())
+        saver = _sqlite_saver_class()(conn, serde=StrictSerializer())
         await saver.setup()
         yield saver
+
+
+def _sqlite_saver_class() -> type:
+    """AsyncSqliteSaver that can end the transaction a cancelled write leaves open on its connection.
+
+    LangGraph's saver writes, then commits, on one connection. A run cancelled between the two (its lease was
+    lost, or a person cancelled it) leaves the write uncommitted: the connection then holds SQLite's write lock,
+    and every other process (the API, the next run) waits for it until its busy timeout. ``aend_segment``,
+    which the worker calls when a run's segment ends, commits such a write (a complete checkpoint row).
+    """
+    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+    class PlatformSqliteSaver(AsyncSqliteSaver):
+        async def aend_segment(self) -> None:
+            async with self.lock:
+                if self.conn.in_transaction:
+                    await self.conn.commit()
+
+    return PlatformSqliteSaver
 
 
 def setup_checkpointer(database_url: str) -> None:

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
 from runtime.events.base import TERMINAL_TYPES, EventStream, StoredEvent
 from runtime.events.memory import MemoryEventStream
-
-# The longest an emitted event waits for others to be appended with it (one round trip for a burst).
-WRITE_WINDOW_S = 0.005
 
 __all__ = [
     "TERMINAL_TYPES",
@@ -52,9 +48,8 @@ class StreamSink:
     """The engine's event sink for one run: stamps the run id and appends to the stream.
 
     ``emit`` never waits for the stream: events queue in order and one background task appends
-    whatever has queued in a single round trip, at most ``window_s`` after the first of them, so a run
-    does not pay a write per event. ``flush`` writes at once and waits until everything emitted so far
-    is stored (and raises what the stream raised).
+    whatever has queued in a single round trip, so a run does not pay a write per event. ``flush``
+    waits until everything emitted so far is stored (and raises what the stream raised).
 
     With a ``gate`` (a durable run whose checkpoints are stored behind it, see
     ``runtime.checkpoint_queue``) a ``node_finished`` event, and everything after it, waits until the
@@ -62,13 +57,10 @@ class StreamSink:
     ``flush`` (the end of the run's segment) publishes everything.
     """
 
-    def __init__(self, stream: EventStream, run_id: str, gate: Gate | None = None,
-                 window_s: float = WRITE_WINDOW_S) -> None:
+    def __init__(self, stream: EventStream, run_id: str, gate: Gate | None = None) -> None:
         self.stream = stream
         self.run_id = run_id
         self._gate = gate
-        self._window_s = window_s
-        self._urgent = asyncio.Event()  # flush() waits: write what is ready now
         self._queued: list[tuple[int, dict[str, Any]]] = []  # (checkpoint it waits for, or 0; event)
         self._drain: asyncio.Task[None] | None = None
         self._error: BaseException | None = None
@@ -95,9 +87,6 @@ class StreamSink:
         return len(self._queued)
 
     async def _append_queued(self) -> None:
-        if not self._urgent.is_set():
-            with contextlib.suppress(TimeoutError):  # gather the events that follow within the window too
-                await asyncio.wait_for(self._urgent.wait(), self._window_s)
         while self._queued:
             ready = self._ready()
             if not ready:
@@ -113,7 +102,6 @@ class StreamSink:
                 self._error = exc
 
     async def flush(self) -> None:
-        self._urgent.set()
         if not self._open:
             self._open = True
             if self._unwatch is not None:

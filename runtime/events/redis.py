@@ -13,6 +13,16 @@ from runtime.events.base import EventStream, StoredEvent
 _ID_RE = re.compile(r"^\d{1,20}-\d{1,20}$")
 MAX_EVENTS_PER_RUN = 100_000
 KEEP_SECONDS = 7 * 24 * 3600
+# Appends a burst of events in one call (one command to send, one reply to read, instead of one per event).
+# KEYS[1]: the run's stream; ARGV: the length bound, the seconds to keep the stream, then the events.
+_APPEND_MANY = """
+local ids = {}
+for index = 3, #ARGV do
+    ids[#ids + 1] = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[index])
+end
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return ids
+"""
 
 
 class RedisEventStream(EventStream):
@@ -20,6 +30,7 @@ class RedisEventStream(EventStream):
         self._redis = Redis.from_url(url)
         self._prefix = prefix
         self._keep = keep_seconds
+        self._append_many = self._redis.register_script(_APPEND_MANY)
 
     def key(self, run_id: str) -> str:
         return f"{self._prefix}:run:{run_id}:events"
@@ -33,12 +44,10 @@ class RedisEventStream(EventStream):
         return event_id.decode() if isinstance(event_id, bytes) else str(event_id)
 
     async def publish_many(self, run_id: str, events: list[dict[str, Any]]) -> list[str]:
-        key = self.key(run_id)
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for event in events:
-                pipe.xadd(key, {"e": json.dumps(event, default=str)}, maxlen=MAX_EVENTS_PER_RUN, approximate=True)
-            pipe.expire(key, self._keep)
-            *event_ids, _ = await pipe.execute()
+        if len(events) == 1:
+            return [await self.publish(run_id, events[0])]
+        data = [json.dumps(event, default=str) for event in events]
+        event_ids = await self._append_many(keys=[self.key(run_id)], args=[MAX_EVENTS_PER_RUN, self._keep, *data])
         return [event_id.decode() if isinstance(event_id, bytes) else str(event_id) for event_id in event_ids]
 
     def check_id(self, event_id: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import pickle
+import sqlite3
 from datetime import UTC, datetime
 
 import pytest
@@ -66,3 +67,36 @@ def test_a_waiting_run_resumes_with_a_fresh_checkpointer(backend: str, tmp_path,
         assert "draft" not in [e.get("node_id") for e in sink.events if e["type"] == "node_finished"]
 
     asyncio.run(body())
+
+
+def test_the_embedded_store_ends_a_write_that_a_cancelled_run_left_open(tmp_path) -> None:
+    """A run cancelled between LangGraph's write and its commit must not keep SQLite's write lock."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'lcnc.db'}"
+    setup_checkpointer(url)
+
+    def other_process_can_write() -> bool:
+        other = sqlite3.connect(tmp_path / "lcnc.db", timeout=0.1)
+        try:
+            other.execute("CREATE TABLE IF NOT EXISTS probe (x INTEGER)")
+            other.execute("INSERT INTO probe VALUES (1)")
+            other.commit()
+            return True
+        except sqlite3.OperationalError as exc:
+            assert "locked" in str(exc)
+            return False
+        finally:
+            other.close()
+
+    async def scenario() -> None:
+        async with open_checkpointer(url) as saver:
+            # What a cancelled `aput` leaves behind: its INSERT ran, its commit did not.
+            await saver.conn.execute("INSERT INTO writes (thread_id, checkpoint_ns, checkpoint_id, task_id, idx, "
+                                     "channel, type, value) VALUES ('t', '', 'c', 'k', 0, 'ch', 'json', x'00')")
+            assert saver.conn.in_transaction
+            assert not await asyncio.to_thread(other_process_can_write)
+            await saver.aend_segment()
+            assert await asyncio.to_thread(other_process_can_write)
+            async with saver.conn.execute("SELECT count(*) FROM writes") as cursor:
+                assert (await cursor.fetchone())[0] == 1  # the write was kept, not lost
+
+    asyncio.run(scenario())

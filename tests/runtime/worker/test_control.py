@@ -14,6 +14,9 @@ from builder.routes.runs import RunQueue
 from tests.conftest import fixture_graph
 from tests.runtime.worker.harness import RUNS, Platform, chain_graph, cleanup_redis, make_platform
 
+# Long enough to be running still when a cancel or a kill lands, on either backend.
+CHAIN = 1500
+
 
 def _wait_nodes(platform: Platform, run_id: str, at_least: int, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
@@ -23,7 +26,7 @@ def _wait_nodes(platform: Platform, run_id: str, at_least: int, timeout: float =
 
 
 def test_cancel_a_running_run_stops_it_and_the_worker_takes_the_next(platform: Platform) -> None:
-    platform.create_graph(chain_graph(400, stepwise=True))
+    platform.create_graph(chain_graph(CHAIN, stepwise=True))
     platform.start_worker()
     run = platform.start_run("chain", {"text": "x"})
     _wait_nodes(platform, run["id"], 5)
@@ -32,7 +35,7 @@ def test_cancel_a_running_run_stops_it_and_the_worker_takes_the_next(platform: P
     time.sleep(2.5)  # the worker notices at its next lease renewal
     finished = sum(e["type"] == "node_finished" for e in platform.events(run["id"]))
     time.sleep(1.0)
-    assert sum(e["type"] == "node_finished" for e in platform.events(run["id"])) == finished < 2 * 400 + 2
+    assert sum(e["type"] == "node_finished" for e in platform.events(run["id"])) == finished < 2 * CHAIN + 2
     final = platform.get_run(run["id"])
     assert final["status"] == "cancelled" and final["outputs"] is None
     types = [e["type"] for e in platform.events(run["id"])]
@@ -89,7 +92,7 @@ def test_a_run_that_keeps_losing_its_worker_ends_failed(backend: str, tmp_path: 
         with TestClient(app) as client:
             app.state.run_queue = RunQueue(platform.config)
             platform.client = client
-            platform.create_graph(chain_graph(300, stepwise=True))
+            platform.create_graph(chain_graph(CHAIN, stepwise=True))
             run = platform.start_run("chain", {"text": "x"})
             for attempt in (1, 2):
                 worker = platform.start_worker()

@@ -56,6 +56,7 @@ def test_runs_survive_kill_9_of_their_worker_without_rerunning_finished_nodes(pl
         assert not rerun, (rerun, sum(before.values()))
     else:
         # The embedded SQLite checkpointer stores each step before the next and reports nodes as they finish:
-        # at most the step in flight (finished, not yet stored) ran, and was reported, twice.
-        assert len(rerun) <= 1, (rerun, sum(before.values()))
+        # at most the step in flight (finished, not yet stored: a transform and its router) ran, and was
+        # reported, twice.
+        assert len({node[1:] for node in rerun}) <= 1, (rerun, sum(before.values()))
     assert finished["in"] == 1 and finished["t000"] == 1
