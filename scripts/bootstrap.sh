@@ -22,13 +22,17 @@ pip=(.venv/bin/python -m pip --disable-pip-version-check)
 # llama.cpp (the local model) compiles here, but not for "this CPU" (-march=native): a VM may report AMX or
 # AVX-512 that its kernel does not let a process use, and the model then dies with SIGILL. On x86-64 the
 # build targets AVX2/FMA/F16C, which runs on any machine of the last ten years.
+llama_pin="$(grep -i '^llama[-_]cpp[-_]python==' requirements.lock || true)"
 install_portable_llama() {
+  if [ -f .venv/.lcnc-llama-portable ] && [ "$(cat .venv/.lcnc-llama-portable)" = "$llama_pin" ]; then
+    return  # built for this machine kind already (make run and make test share it)
+  fi
   if [ "$(uname -m)" = "x86_64" ]; then
     echo "==> compiling llama-cpp-python for x86-64 with AVX2 (a few minutes)"
     CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON" \
       "${pip[@]}" install -q --no-cache-dir --force-reinstall --no-deps -c requirements.lock llama-cpp-python
   fi
-  touch .venv/.lcnc-llama-portable
+  echo "$llama_pin" > .venv/.lcnc-llama-portable
 }
 
 stamp=".venv/.lcnc-installed${extra}"
@@ -47,7 +51,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   install_portable_llama
   "${pip[@]}" install -q -c requirements.lock -e ".${extra}"
   echo "$want" > "$stamp"
-elif [ ! -f .venv/.lcnc-llama-portable ]; then
+else
   install_portable_llama
 fi
 
