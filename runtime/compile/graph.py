@@ -293,11 +293,11 @@ def segments(spec: GraphSpec, nodes: Mapping[str, CompiledNode], roots: set[str]
     Only a graph that runs one node per step is cut this way (one start node, no node sending to two nodes on
     one branch): where branches run side by side, nodes report in the order they would one step each.
     """
+    if not _one_task_per_step(nodes, roots):
+        return [[item] for item in nodes.values()]
     feeders: dict[str, set[str]] = {node_id: set() for node_id in nodes}
     for edge in spec.edges:
         feeders[edge.target.node].add(edge.source.node)
-    if not _one_task_per_step(nodes, roots):
-        return [[item] for item in nodes.values()]
 
     def follows(item: CompiledNode) -> str | None:
         """The node that joins ``item``'s segment right after it, if any."""

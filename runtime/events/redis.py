@@ -36,16 +36,9 @@ class RedisEventStream(EventStream):
         return f"{self._prefix}:run:{run_id}:events"
 
     async def publish(self, run_id: str, event: dict[str, Any]) -> str:
-        key = self.key(run_id)
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.xadd(key, {"e": json.dumps(event, default=str)}, maxlen=MAX_EVENTS_PER_RUN, approximate=True)
-            pipe.expire(key, self._keep)
-            event_id, _ = await pipe.execute()
-        return event_id.decode() if isinstance(event_id, bytes) else str(event_id)
+        return (await self.publish_many(run_id, [event]))[0]
 
     async def publish_many(self, run_id: str, events: list[dict[str, Any]]) -> list[str]:
-        if len(events) == 1:
-            return [await self.publish(run_id, events[0])]
         data = [json.dumps(event, default=str) for event in events]
         event_ids = await self._append_many(keys=[self.key(run_id)], args=[MAX_EVENTS_PER_RUN, self._keep, *data])
         return [event_id.decode() if isinstance(event_id, bytes) else str(event_id) for event_id in event_ids]
