@@ -8,7 +8,6 @@ any other class cannot make the worker import or construct it.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -267,24 +266,20 @@ async def open_checkpointer(database_url: str, *, pool_size: int = 4,
 
 
 def _sqlite_saver_class() -> type:
-    """AsyncSqliteSaver whose writes a cancelled run cannot cut in half.
+    """AsyncSqliteSaver that can end the transaction a cancelled write leaves open on its connection.
 
     LangGraph's saver writes, then commits, on one connection. A run cancelled between the two (its lease was
-    lost, or a person cancelled it) would leave the write uncommitted: the connection would then hold SQLite's
-    write lock, and every other process (the API, the next run) would wait for it until its busy timeout. Here a
-    write, once started, runs to its commit even when the run that asked for it is cancelled.
+    lost, or a person cancelled it) leaves the write uncommitted: the connection then holds SQLite's write lock,
+    and every other process (the API, the next run) waits for it until its busy timeout. ``aend_segment``,
+    which the worker calls when a run's segment ends, commits such a write (a complete checkpoint row).
     """
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
     class PlatformSqliteSaver(AsyncSqliteSaver):
-        async def aput(self, *args: Any, **kwargs: Any) -> Any:
-            return await asyncio.shield(super().aput(*args, **kwargs))
-
-        async def aput_writes(self, *args: Any, **kwargs: Any) -> None:
-            await asyncio.shield(super().aput_writes(*args, **kwargs))
-
-        async def adelete_thread(self, thread_id: str) -> None:
-            await asyncio.shield(super().adelete_thread(thread_id))
+        async def aend_segment(self) -> None:
+            async with self.lock:
+                if self.conn.in_transaction:
+                    await self.conn.commit()
 
     return PlatformSqliteSaver
 

@@ -138,6 +138,9 @@ async def execute_run(state: ProcessState, run_id: str, *, task_id: str | None) 
         release = getattr(state.checkpointer, "release", None)
         if release is not None:
             release(run_id)
+        end_segment = getattr(state.checkpointer, "aend_segment", None)
+        if end_segment is not None:  # the embedded store: no write of a cancelled run may keep the lock
+            await end_segment()
     status = getattr(outcome, "status", "failed")
     log.info("run %s ended: %s", run_id, status, extra={"run_id": run_id})
     if status == "failed" and getattr(outcome, "retryable", False) and claimed.attempts < config.max_attempts:
