@@ -1,11 +1,14 @@
 """Shared by the durable-runtime benches (P2, P3, P5): a throwaway PostgreSQL database, a Redis key
-namespace, the platform app in-process, and worker processes the bench starts and stops itself."""
+namespace, and the platform's server and worker processes, which the bench starts and stops itself."""
 
 from __future__ import annotations
 
 import contextlib
+import http.client
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -68,57 +71,64 @@ def stop_process(proc: subprocess.Popen) -> None:
             proc.wait(timeout=10)
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 class Platform:
-    """The platform (PostgreSQL + Redis) in this process and `lcnc worker` processes."""
+    """The platform as it is deployed: `lcnc serve` (PostgreSQL + Redis) and `lcnc worker` processes, called over
+    HTTP with one kept-alive connection, as a client of the run API would."""
 
     def __init__(self, database_url: str, data_dir: Path, concurrency: int = 1) -> None:
-        from builder.crud.runs import worker_config
-        from builder.settings import Settings
-
         self.namespace = f"lcnc-bench-{uuid.uuid4().hex[:8]}"
         self.database_url = database_url
         self.data_dir = data_dir
         self.concurrency = concurrency
-        self.settings = Settings(data_dir=data_dir, database_url=database_url, redis_url=REDIS_URL)
-        self.config = worker_config(self.settings, namespace=self.namespace)
+        self.port = free_port()
         self.procs: list[subprocess.Popen] = []
-        self.client: Any = None
-        self._client_cm: Any = None
+        self.http: http.client.HTTPConnection | None = None
 
     def __enter__(self) -> Platform:
-        from fastapi.testclient import TestClient
-
-        from builder.app import create_app
-        from builder.routes.runs import RunQueue
-
-        app = create_app(self.settings)
-        self._client_cm = TestClient(app)
-        self.client = self._client_cm.__enter__()
-        app.state.run_queue = RunQueue(self.config)
-        env = {**os.environ, "DATA_DIR": str(self.data_dir), "DATABASE_URL": self.database_url,
-               "REDIS_URL": REDIS_URL, "LOCAL_MODE": "true", "AUTO_MIGRATE": "false"}
-        command = [sys.executable, "-c", "from builder.cli import app; app()", "worker", "--namespace",
-                   self.namespace, "--concurrency", str(self.concurrency), "--loglevel", "INFO"]
+        env = {**os.environ, "DATA_DIR": str(self.data_dir), "DATABASE_URL": self.database_url, "REDIS_URL": REDIS_URL,
+               "LOCAL_MODE": "true", "QUEUE_NAMESPACE": self.namespace}
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.procs.append(start_process(command, env, self.data_dir / "worker.log"))
+        cli = [sys.executable, "-c", "from builder.cli import app; app()"]
+        try:
+            self.procs.append(start_process([*cli, "serve", "--port", str(self.port)], env | {"AUTO_MIGRATE": "true"},
+                                            self.data_dir / "server.log", ready=b"Application startup complete"))
+            self.procs.append(start_process([*cli, "worker", "--concurrency", str(self.concurrency), "--loglevel",
+                                             "INFO"], env | {"AUTO_MIGRATE": "false"}, self.data_dir / "worker.log"))
+        except BaseException:
+            self.__exit__()
+            raise
+        self.http = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        if self.http is not None:
+            self.http.close()
         for proc in self.procs:
             stop_process(proc)
-        if self._client_cm is not None:
-            self._client_cm.__exit__(None, None, None)
         cleanup_redis(self.namespace)
 
+    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        assert self.http is not None
+        self.http.request(method, path, body=None if body is None else json.dumps(body),
+                          headers={"Content-Type": "application/json"})
+        response = self.http.getresponse()
+        return response.status, json.loads(response.read() or b"null")
+
     def create_graph(self, spec: dict[str, Any]) -> None:
-        response = self.client.post("/api/workflow/graphs", json=spec)
-        assert response.status_code == 201, response.text
+        status, body = self.call("POST", "/api/workflow/graphs", spec)
+        assert status == 201, body
 
     def run(self, graph_id: str, inputs: dict[str, Any], wait: float = 60) -> dict[str, Any]:
-        response = self.client.post("/api/orchestrator/runs", json={"graph_id": graph_id, "inputs": inputs},
-                                    params={"wait": wait})
-        assert response.status_code == 200, response.text
-        return response.json()
+        status, body = self.call("POST", f"/api/orchestrator/runs?wait={wait:g}", {"graph_id": graph_id,
+                                                                                   "inputs": inputs})
+        assert status == 200, body
+        return body
 
 
 BARE_APP_CODE = """

@@ -2,9 +2,9 @@
 
 Both sides on the same Redis, each with one worker process (prefork, concurrency 1, prefetch 1, late ack)
 that the bench starts and stops. Ours: `POST /api/orchestrator/runs?wait=` of the `echo` graph (input ->
-output) through the real API in-process: run row committed in PostgreSQL, enqueued, claimed by the worker,
-executed by `run_graph` with the PostgreSQL checkpointer, events on the Redis stream, outcome recorded, the
-waiting request woken by the run's final event. Baseline: `send_task` + `AsyncResult.get` of a task that
+output) to a `lcnc serve` process over HTTP (one kept-alive connection): run row committed in PostgreSQL,
+enqueued, claimed by the worker, executed by `run_graph` with the PostgreSQL checkpointer, events on the Redis
+stream, outcome recorded, the waiting request woken by the run's final event. Baseline: `send_task` + `AsyncResult.get` of a task that
 does nothing (Redis broker and Redis result backend). Sequential round trips, interleaved in blocks, median.
 """
 

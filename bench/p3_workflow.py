@@ -1,7 +1,7 @@
 """P3: a 40-node workflow on a worker vs raw LangGraph in-process plus one bare Celery task.
 
 Ours: `POST /api/orchestrator/runs?wait=` of a 40-transform chain (input, 38 transforms, output: 40 nodes)
-through the API in-process and one `lcnc worker` process (a PostgreSQL checkpoint for every step,
+through a `lcnc serve` process over HTTP and one `lcnc worker` process (a PostgreSQL checkpoint for every step,
 every node's events on the Redis stream). Baseline: the same chain as a hand-built LangGraph graph invoked
 in this process (no checkpointer, no events) plus one bare no-op Celery task round trip on the same Redis.
 Median of interleaved repeats.

@@ -25,6 +25,8 @@ from builder.routes.health import health_router
 from builder.routes.web import web_router
 from builder.security import install_security
 from builder.settings import Settings, get_settings
+from runtime.heap import freeze_setup_objects
+from runtime.worker.rows import open_rows
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -39,13 +41,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.rows = open_rows(settings.resolved_database_url, engine, max_size=settings.database_pool_size)
         app.state.local_context = (
             await ensure_local_identity(app.state.sessionmaker) if settings.local_mode else None
         )
+        if getattr(app.state, "freeze_heap", False):
+            freeze_setup_objects()
         try:
             yield
         finally:
             release_observability()
+            await app.state.rows.close()
             await engine.dispose()
 
     app = FastAPI(
@@ -53,6 +59,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Build, run, export and deploy AI agent and workflow graphs.",
         lifespan=lifespan,
+        # One server span and one set of request metrics per request: ObservabilityMiddleware's. FastAPI's own
+        # telemetry would add a second request span and a span per dependency, endpoint and serialization to
+        # every trace (and store them), for each request.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     app.state.settings = settings
     app.state.local_context = None

@@ -28,6 +28,7 @@ async def _run(spec: GraphSpec, inputs: dict[str, Any], *, events: bool, approve
     from builder.graph_checks import check_runnable
     from builder.startup import load_settings
     from runtime.worker.app import create_celery, enqueue
+    from runtime.worker.rows import open_rows
 
     settings = load_settings()
     if not settings.local_mode:
@@ -47,9 +48,12 @@ async def _run(spec: GraphSpec, inputs: dict[str, Any], *, events: bool, approve
     sessionmaker = make_sessionmaker(engine)
     try:
         ctx = await ensure_local_identity(sessionmaker)
-        async with sessionmaker() as session:
-            run = await run_store.create_run(session, ctx=ctx, graph_id=spec.id, graph_version=0, spec=spec,
+        rows = open_rows(settings.resolved_database_url, engine, max_size=1)
+        try:
+            run = await run_store.create_run(rows, ctx=ctx, graph_id=spec.id, graph_version=0, spec=spec,
                                              inputs=values, requeue_after_s=config.requeue_queued_s)
+        finally:
+            await rows.close()
         await asyncio.to_thread(enqueue, celery, config, run.id, run.task_id)
         last: str | None = None
         while True:

@@ -22,7 +22,8 @@ WORKER_COMMAND = [sys.executable, "-c", "from builder.cli import app; app()", "w
 def worker(
     concurrency: Annotated[int, typer.Option("-c", "--concurrency", min=1, help="Runs executed at once.")] = 1,
     hostname: Annotated[str | None, typer.Option(help="Worker name (default: lcnc@host-pid).")] = None,
-    namespace: Annotated[str, typer.Option(help="Queue and Redis key prefix shared with the platform.")] = "lcnc",
+    namespace: Annotated[str | None, typer.Option(
+        help="Queue and Redis key prefix shared with the platform (default: QUEUE_NAMESPACE, lcnc).")] = None,
     lease_s: Annotated[float, typer.Option(help="Seconds without a heartbeat before a run is presumed lost.")] = 30.0,
     requeue_queued_s: Annotated[float, typer.Option(help="Seconds before a queued run is sent again.")] = 600.0,
     max_attempts: Annotated[int, typer.Option(min=1, help="Deliveries of one run before it ends failed.")] = 3,
@@ -51,6 +52,7 @@ def worker(
     if exit_with_parent:
         _exit_with_parent(exit_with_parent)
     _setup_worker_logging(settings.log_json, loglevel)
+    namespace = namespace or settings.queue_namespace
     config = worker_config(settings, namespace=namespace, lease_s=lease_s, requeue_queued_s=requeue_queued_s,
                            max_attempts=max_attempts, run_timeout_s=run_timeout_s)
     start_worker(config, concurrency=concurrency, hostname=hostname or f"{namespace}@%h-{os.getpid()}",

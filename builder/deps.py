@@ -10,11 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from builder.context import RequestContext, current_context
 from builder.settings import Settings
+from runtime.worker.rows import Rows
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
     async with request.app.state.sessionmaker() as session:
         yield session
+
+
+def _rows(request: Request) -> Rows:
+    return request.app.state.rows
 
 
 def _settings(request: Request) -> Settings:
@@ -23,4 +28,5 @@ def _settings(request: Request) -> Settings:
 
 SessionDep = Annotated[AsyncSession, Depends(_session)]
 ContextDep = Annotated[RequestContext, Depends(current_context)]
+RowsDep = Annotated[Rows, Depends(_rows)]  # single statements on the hot path (runtime.worker.rows)
 SettingsDep = Annotated[Settings, Depends(_settings)]

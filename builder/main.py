@@ -9,4 +9,6 @@ from builder.app import create_app
 
 def create() -> FastAPI:
     """The platform app for this process's environment (SERVICES, DATABASE_URL, ...)."""
-    return create_app()
+    app = create_app()
+    app.state.freeze_heap = True  # a serving process: keep the collector off its set-up (runtime.heap)
+    return app

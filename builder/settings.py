@@ -34,6 +34,10 @@ class Settings(BaseSettings):
 
     redis_url: str = ""
     redis_max_connections: int = 50
+    queue_namespace: str = Field(
+        default="lcnc", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$",
+        description="Names the run queue and prefixes the Redis keys of runs: the platform and its workers must "
+        "agree. Two platforms on one Redis use two namespaces.")
 
     cors_origins: list[str] = Field(default_factory=list)
     cors_allow_credentials: bool = True

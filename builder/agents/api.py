@@ -18,7 +18,7 @@ from builder.agents import keys
 from builder.agents.publish import SLUG_PATTERN, pinned_spec
 from builder.crud import runs as run_store
 from builder.db.models import PublishedRun, utcnow
-from builder.deps import SessionDep
+from builder.deps import RowsDep, SessionDep
 from builder.errors import NotFound
 from builder.routes.runs import _ENDED, RunPublic, RunResume, _enqueue, _public, _wait, run_event_stream, run_queue
 from builder.settings import Settings
@@ -58,7 +58,8 @@ async def _agent_run(session: Any, caller: keys.Caller, run_id: str) -> Any:
              responses={200: {"description": "With ?wait: the run ended (or waits for a person) in time."},
                         422: {"description": "The inputs do not match the graph's inputs."}, **_KEY_DOC})
 async def run_agent(
-    slug: Slug, body: AgentRunCreate, request: Request, response: Response, session: SessionDep, caller: CallerDep,
+    slug: Slug, body: AgentRunCreate, request: Request, response: Response, session: SessionDep, rows: RowsDep,
+    caller: CallerDep,
     wait: Annotated[float | None, Query(ge=0, le=300, description="Wait up to this many seconds for the end.")] = None,
 ) -> RunPublic:
     agent = caller.agent
@@ -66,7 +67,7 @@ async def run_agent(
                                       version=agent.version)
     inputs = run_store.check_inputs(spec, body.inputs)
     queue = run_queue(request)
-    run = await run_store.create_run(session, ctx=caller.context, graph_id=agent.graph_id, graph_version=version,
+    run = await run_store.create_run(rows, ctx=caller.context, graph_id=agent.graph_id, graph_version=version,
                                      spec=spec, inputs=inputs, requeue_after_s=queue.config.requeue_queued_s)
     session.add(PublishedRun(run_id=run.id, agent_id=agent.id, key_id=caller.key.id, version=version,
                              created_at=utcnow()))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select, update
+from typing import Any
+
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,6 +12,7 @@ from builder.context import RequestContext
 from builder.db.models import Graph, GraphVersion, utcnow
 from builder.errors import Conflict, NotFound
 from runtime.spec import GraphSpec
+from runtime.worker.rows import Rows
 
 
 def _dump(spec: GraphSpec) -> dict:
@@ -41,6 +44,28 @@ async def get_graph(session: AsyncSession, *, workspace_id: str, graph_id: str) 
     if graph is None:
         raise NotFound(f"graph '{graph_id}'")
     return graph
+
+
+_graphs, _versions = Graph.__table__.c, GraphVersion.__table__.c
+_LATEST_SPEC = select(_graphs.version, _graphs.spec).where(_graphs.workspace_id == bindparam("workspace_id"),
+                                                           _graphs.id == bindparam("graph_id"))
+_VERSION_SPEC = select(_versions.version, _versions.spec).where(_versions.workspace_id == bindparam("workspace_id"),
+                                                                _versions.graph_id == bindparam("graph_id"),
+                                                                _versions.version == bindparam("version"))
+
+
+async def spec_to_run(rows: Rows, *, workspace_id: str, graph_id: str, version: int | None) -> tuple[int, Any]:
+    """(version, stored spec) of a saved graph, the latest or one version: one statement, for starting a run."""
+    params = {"workspace_id": workspace_id, "graph_id": graph_id}
+    if version is None:
+        row = await rows.one(_LATEST_SPEC, params)
+        if row is None:
+            raise NotFound(f"graph '{graph_id}'")
+    else:
+        row = await rows.one(_VERSION_SPEC, params | {"version": version})
+        if row is None:
+            raise NotFound(f"version {version} of graph '{graph_id}'")
+    return row["version"], row["spec"]
 
 
 async def list_graphs(

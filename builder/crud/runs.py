@@ -7,7 +7,7 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from builder.context import RequestContext
@@ -19,6 +19,7 @@ from builder.tools.worker_services import worker_services_factory
 from runtime.spec import GraphSpec
 from runtime.telemetry import current_carrier
 from runtime.worker.config import WorkerConfig
+from runtime.worker.rows import Rows
 
 STATUSES = ("queued", "running", "waiting", "succeeded", "failed", "cancelled")
 TERMINAL = ("succeeded", "failed", "cancelled")
@@ -31,6 +32,7 @@ _PY_TYPES: dict[str, tuple[type, ...]] = {
 def worker_config(settings: Settings, **overrides: Any) -> WorkerConfig:
     """The queue settings the platform and its workers share, from the platform Settings."""
     values: dict[str, Any] = {"database_url": settings.resolved_database_url, "redis_url": settings.redis_url,
+                              "namespace": settings.queue_namespace,
                               "data_dir": settings.data_dir, "trace_content": settings.trace_content,
                               "checkpoint_synchronous_commit": settings.checkpoint_synchronous_commit,
                               "services_factory": worker_services_factory(settings),
@@ -64,22 +66,28 @@ def check_inputs(spec: GraphSpec, inputs: dict[str, Any]) -> dict[str, Any]:
     return resolved
 
 
+_RUN_COLUMNS = ("id", "task_id", "workspace_id", "graph_id", "graph_version", "spec", "status", "inputs", "attempts",
+                "created_by", "created_at", "lease_until", "trace_context")
+_INSERT_RUN = insert(Run.__table__).values({name: bindparam(f"new_{name}", type_=Run.__table__.c[name].type)
+                                            for name in _RUN_COLUMNS})
+
+
 async def create_run(
-    session: AsyncSession, *, ctx: RequestContext, graph_id: str, graph_version: int, spec: GraphSpec,
+    rows: Rows, *, ctx: RequestContext, graph_id: str, graph_version: int, spec: GraphSpec,
     inputs: dict[str, Any], requeue_after_s: float, spec_json: dict[str, Any] | None = None,
 ) -> Run:
-    """Insert and commit a queued run (the caller enqueues it only after this returns).
+    """Insert and commit a queued run (the caller enqueues it only after this returns): one statement.
 
     ``spec_json`` is ``spec`` as JSON when the caller has it already (``builder.run_specs``)."""
     now = utcnow()
     run_id = new_id()
-    run = Run(id=run_id, task_id=f"{run_id}-1", workspace_id=ctx.workspace_id, graph_id=graph_id, graph_version=graph_version,
-              spec=spec_json if spec_json is not None else spec.model_dump(mode="json"), status="queued", inputs=inputs, attempts=0,
-              created_by=ctx.user_id, created_at=now, lease_until=now + timedelta(seconds=requeue_after_s),
-              trace_context=current_carrier() or None)
-    session.add(run)
-    await session.commit()
-    return run
+    values = {"id": run_id, "task_id": f"{run_id}-1", "workspace_id": ctx.workspace_id, "graph_id": graph_id,
+              "graph_version": graph_version,
+              "spec": spec_json if spec_json is not None else spec.model_dump(mode="json"), "status": "queued",
+              "inputs": inputs, "attempts": 0, "created_by": ctx.user_id, "created_at": now,
+              "lease_until": now + timedelta(seconds=requeue_after_s), "trace_context": current_carrier() or None}
+    await rows.count(_INSERT_RUN, {f"new_{name}": value for name, value in values.items()})
+    return Run(**values)
 
 
 async def get_run(session: AsyncSession, *, workspace_id: str, run_id: str) -> Run:

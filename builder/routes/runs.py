@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from builder.crud import graphs as graph_store
 from builder.crud import runs as run_store
 from builder.db.models import Run
-from builder.deps import ContextDep, SessionDep
+from builder.deps import ContextDep, RowsDep, SessionDep
 from builder.errors import ApiError
 from builder.run_specs import runnable_spec
 from runtime.events import EventStream, StoredEvent
@@ -126,19 +126,23 @@ async def _enqueue(queue: RunQueue, run: Run) -> None:
 
 
 async def _wait(request: Request, queue: RunQueue, session: Any, run: Run, seconds: float) -> RunPublic:
-    """Follow the run's events until it ends or waits for a person, at most ``seconds``; the run then."""
-    ctx_ws = run.workspace_id
-    async for item in queue.events.subscribe(run.id, heartbeat=min(1.0, max(seconds, 0.05)), timeout=seconds):
-        if item is None:
-            fresh = await run_store.get_run(session, workspace_id=ctx_ws, run_id=run.id)
+    """Wait until the run ends or waits for a person, at most ``seconds``; the run then.
+
+    Wakes on the event that ends the run's segment, not on every event; once a second it also reads the row, for
+    a run that ended without one (its worker was lost for good)."""
+    deadline = time.monotonic() + seconds
+    after = None
+    while (left := deadline - time.monotonic()) > 0:
+        ended, after = await queue.events.wait_end(run.id, timeout=min(1.0, max(left, 0.05)), after=after)
+        if ended is None:
+            fresh = await run_store.get_run(session, workspace_id=run.workspace_id, run_id=run.id)
             if fresh.status in _ENDED:
                 return _public(fresh)
             continue
-        if item.type in ("run_finished", "run_failed") and isinstance(item.event.get(RECORD_KEY), dict):
-            return _ended(run, item.event)  # published once the row said the same: no need to read it
-        if item.type in ("run_finished", "run_failed", "run_cancelled", "interrupt"):
-            break
-    return _public(await run_store.get_run(session, workspace_id=ctx_ws, run_id=run.id))
+        if ended.type in ("run_finished", "run_failed") and isinstance(ended.event.get(RECORD_KEY), dict):
+            return _ended(run, ended.event)  # published once the row said the same: no need to read it
+        break
+    return _public(await run_store.get_run(session, workspace_id=run.workspace_id, run_id=run.id))
 
 
 def _ended(run: Run, event: dict[str, Any]) -> RunPublic:
@@ -154,20 +158,15 @@ def _ended(run: Run, event: dict[str, Any]) -> RunPublic:
              responses={200: {"description": "With ?wait: the run ended (or waits for a person) in time."},
                         422: {"description": "The graph cannot run, or the inputs do not match its inputs."}})
 async def start_run(
-    body: RunCreate, request: Request, response: Response, session: SessionDep, ctx: ContextDep,
+    body: RunCreate, request: Request, response: Response, session: SessionDep, rows: RowsDep, ctx: ContextDep,
     wait: Annotated[float | None, Query(ge=0, le=300, description="Wait up to this many seconds for the end.")] = None,
 ) -> RunPublic:
-    if body.version is None:
-        graph = await graph_store.get_graph(session, workspace_id=ctx.workspace_id, graph_id=body.graph_id)
-        version, raw = graph.version, graph.spec
-    else:
-        row = await graph_store.get_version(session, workspace_id=ctx.workspace_id, graph_id=body.graph_id,
-                                            version=body.version)
-        version, raw = row.version, row.spec
+    version, raw = await graph_store.spec_to_run(rows, workspace_id=ctx.workspace_id, graph_id=body.graph_id,
+                                                 version=body.version)
     spec, spec_json = runnable_spec(raw)
     inputs = run_store.check_inputs(spec, body.inputs)
     queue = run_queue(request)
-    run = await run_store.create_run(session, ctx=ctx, graph_id=body.graph_id, graph_version=version, spec=spec,
+    run = await run_store.create_run(rows, ctx=ctx, graph_id=body.graph_id, graph_version=version, spec=spec,
                                      spec_json=spec_json, inputs=inputs, requeue_after_s=queue.config.requeue_queued_s)
     await _enqueue(queue, run)  # only now: the row is committed, a worker can find it
     if wait:

@@ -10,6 +10,8 @@ from typing import Any
 
 # After one of these nothing more is published for the run.
 TERMINAL_TYPES = frozenset({"run_finished", "run_failed", "run_cancelled"})
+# One of these ends a segment of the run: it finished, failed, was cancelled, or waits for a person.
+ENDING_TYPES = TERMINAL_TYPES | {"interrupt"}
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,19 @@ class EventStream(ABC):
     @abstractmethod
     def check_id(self, event_id: str) -> None:
         """Raise ValueError when ``event_id`` cannot be an id of this backend (bad Last-Event-ID)."""
+
+    async def wait_end(self, run_id: str, timeout: float, after: str | None = None) -> tuple[StoredEvent | None, str | None]:
+        """Wait up to ``timeout`` seconds for the first event that ends a segment of the run (``ENDING_TYPES``).
+
+        Returns it (or None) and where the next call may look from (pass it as ``after``), so that waiting again
+        reads no event twice. Backends override this to wake on that event alone."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            for item in await self.wait(run_id, after, timeout=left):
+                after = item.id
+                if item.type in ENDING_TYPES:
+                    return item, after
+        return None, after
 
     async def close(self) -> None:  # noqa: B027 - optional for backends without resources
         """Release connections."""

@@ -8,17 +8,25 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from runtime.events.base import EventStream, StoredEvent
+from runtime.events.base import ENDING_TYPES, EventStream, StoredEvent
 
 _ID_RE = re.compile(r"^\d{1,20}-\d{1,20}$")
 MAX_EVENTS_PER_RUN = 100_000
 KEEP_SECONDS = 7 * 24 * 3600
 # Appends a burst of events in one call (one command to send, one reply to read, instead of one per event).
-# KEYS[1]: the run's stream; ARGV: the length bound, the seconds to keep the stream, then the events.
+# KEYS[1]: the run's stream, KEYS[2]: the stream of its segment ends; ARGV: the length bound, the seconds to keep
+# the streams, the position (from 1) of the first event that ends a segment (0: none), then the events. That
+# event also goes to the ends stream (with its id), so whoever waits for the end wakes once, not per event.
 _APPEND_MANY = """
 local ids = {}
-for index = 3, #ARGV do
-    ids[#ids + 1] = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[index])
+local ending = tonumber(ARGV[3])
+for index = 4, #ARGV do
+    local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[index])
+    ids[#ids + 1] = id
+    if index - 3 == ending then
+        redis.call('XADD', KEYS[2], 'MAXLEN', '~', 100, '*', 'e', ARGV[index], 'i', id)
+        redis.call('EXPIRE', KEYS[2], ARGV[2])
+    end
 end
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return ids
@@ -35,12 +43,17 @@ class RedisEventStream(EventStream):
     def key(self, run_id: str) -> str:
         return f"{self._prefix}:run:{run_id}:events"
 
+    def ends_key(self, run_id: str) -> str:
+        return f"{self._prefix}:run:{run_id}:ends"
+
     async def publish(self, run_id: str, event: dict[str, Any]) -> str:
         return (await self.publish_many(run_id, [event]))[0]
 
     async def publish_many(self, run_id: str, events: list[dict[str, Any]]) -> list[str]:
         data = [json.dumps(event, default=str) for event in events]
-        event_ids = await self._append_many(keys=[self.key(run_id)], args=[MAX_EVENTS_PER_RUN, self._keep, *data])
+        ending = next((index for index, event in enumerate(events, 1) if event.get("type") in ENDING_TYPES), 0)
+        event_ids = await self._append_many(keys=[self.key(run_id), self.ends_key(run_id)],
+                                            args=[MAX_EVENTS_PER_RUN, self._keep, ending, *data])
         return [event_id.decode() if isinstance(event_id, bytes) else str(event_id) for event_id in event_ids]
 
     def check_id(self, event_id: str) -> None:
@@ -67,6 +80,16 @@ class RedisEventStream(EventStream):
         block = max(1, int(timeout * 1000))
         reply = await self._redis.xread({self.key(run_id): after or "0-0"}, count=500, block=block)
         return self._decode(reply[0][1]) if reply else []
+
+    async def wait_end(self, run_id: str, timeout: float, after: str | None = None) -> tuple[StoredEvent | None, str | None]:
+        reply = await self._redis.xread({self.ends_key(run_id): "0-0"}, count=1, block=max(1, int(timeout * 1000)))
+        if not reply:
+            return None, after
+        _end_id, fields = reply[0][1][0]
+        event_id = fields.get(b"i") if b"i" in fields else fields.get("i")
+        raw = fields.get(b"e") if b"e" in fields else fields.get("e")
+        event_id = event_id.decode() if isinstance(event_id, bytes) else event_id
+        return StoredEvent(event_id, json.loads(raw)), event_id
 
     async def close(self) -> None:
         await self._redis.aclose()

@@ -48,11 +48,15 @@ def create_celery(config: WorkerConfig) -> Celery:
 def _register(app: Celery, config: WorkerConfig) -> None:
     @app.task(name=RUN_TASK, bind=True, max_retries=None)
     def run(self: Any, run_id: str) -> str:
+        from runtime.heap import freeze_setup_objects
         from runtime.worker.execute import Retry, execute_run
         from runtime.worker.process import process_state
 
         state = process_state(config)
         result = state.run(execute_run(state, run_id, task_id=self.request.id))
+        if not state.heap_frozen:  # this process's own set-up (after the fork) and first run are done
+            state.heap_frozen = True
+            freeze_setup_objects()
         if result == "busy":
             # Another live worker holds the lease (a duplicate delivery): look again once it could have expired.
             raise self.retry(countdown=config.lease_s)
@@ -121,6 +125,7 @@ def start_worker(config: WorkerConfig, *, concurrency: int = 1, hostname: str | 
     from celery.utils.nodenames import default_nodename, host_format
 
     from runtime.checkpoint import setup_checkpointer
+    from runtime.heap import freeze_setup_objects
     from runtime.worker.presence import Presence
 
     _preload()
@@ -137,6 +142,7 @@ def start_worker(config: WorkerConfig, *, concurrency: int = 1, hostname: str | 
             presence.start()
 
     signals.worker_ready.connect(_ready, weak=False)
+    freeze_setup_objects()  # before the pool forks: the children share these pages and never scan them
     argv = ["worker", "-Q", config.queue, "-c", str(concurrency), "-P", pool, "--loglevel", loglevel,
             "--without-gossip", "--without-mingle", "--without-heartbeat"]
     if hostname:

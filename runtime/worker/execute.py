@@ -53,8 +53,7 @@ def _services(state: ProcessState, workspace_id: str) -> Any:
     from runtime.spec import GraphSpec
 
     async def resolve(graph_id: str, version: int | None) -> GraphSpec | None:
-        async with state.store_engine.connect() as conn:
-            raw = await store.saved_graph(conn, workspace_id=workspace_id, graph_id=graph_id, version=version)
+        raw = await store.saved_graph(state.rows, workspace_id=workspace_id, graph_id=graph_id, version=version)
         return None if raw is None else GraphSpec.model_validate(raw)
 
     return RunServices(resolve_graph=resolve)
@@ -77,8 +76,7 @@ async def execute_run(state: ProcessState, run_id: str, *, task_id: str | None) 
     config = state.config
     await state.open()
     try:
-        async with state.store_engine.connect() as conn:
-            claimed = await store.claim(conn, run_id=run_id, task_id=task_id, lease_s=config.lease_s)
+        claimed = await store.claim(state.rows, run_id=run_id, task_id=task_id, lease_s=config.lease_s)
     except Exception as exc:
         if not is_transient(exc):
             raise
@@ -169,8 +167,7 @@ async def _retry(state: ProcessState, run_id: str, attempts: int, error: str) ->
     """Hand the run back until the retry is due (exponential backoff, bounded by max_attempts)."""
     config = state.config
     countdown = min(config.retry_backoff_max_s, config.retry_backoff_s * 2 ** (attempts - 1))
-    async with state.store_engine.connect() as conn:
-        await store.release(conn, run_id=run_id, retry_in_s=countdown)
+    await store.release(state.rows, run_id=run_id, retry_in_s=countdown)
     log.warning("run %s: transient error, retry in %.1f s: %s", run_id, countdown, error)
     return Retry(countdown + 0.25, error)  # the lease has lapsed when the retry arrives
 
@@ -180,9 +177,8 @@ async def _record(
     error: str | None = None, interrupt: dict[str, Any] | None = None, held: list[dict[str, Any]] | None = None,
 ) -> None:
     """Write the outcome to the row, then publish the segment's final event (the engine's, or one made here)."""
-    async with state.store_engine.connect() as conn:
-        recorded = await store.finish(conn, run_id=run_id, status=status, outputs=outputs, error=error,
-                                      interrupt=interrupt)
+    recorded = await store.finish(state.rows, run_id=run_id, status=status, outputs=outputs, error=error,
+                                  interrupt=interrupt)
     if recorded is None:
         log.warning("run %s left 'running' before its outcome (%s) was recorded; dropped", run_id, status)
         return  # cancelled meanwhile (the canceller published run_cancelled), or taken over

@@ -18,6 +18,7 @@ from runtime.checkpoint import open_checkpointer
 from runtime.events import EventStream
 from runtime.worker.config import WorkerConfig
 from runtime.worker.lease import LeaseKeeper
+from runtime.worker.rows import Rows, open_rows
 
 
 class ProcessState:
@@ -26,11 +27,12 @@ class ProcessState:
         self.runner = asyncio.Runner()
         self._stack: AsyncExitStack | None = None
         self.engine: AsyncEngine = None  # type: ignore[assignment]
-        self.store_engine: AsyncEngine = None  # type: ignore[assignment]
+        self.rows: Rows = None  # type: ignore[assignment]
         self.events: EventStream = None  # type: ignore[assignment]
         self.checkpointer: Any = None
         self._sync_engine: Any = None
         self._leases: LeaseKeeper | None = None
+        self.heap_frozen = False  # see runtime.heap
 
     @property
     def sync_engine(self) -> Any:
@@ -55,9 +57,10 @@ class ProcessState:
             return
         stack = AsyncExitStack()
         self.engine = make_async_engine(self.config.database_url)
-        # The run row's reads and writes are single statements: no BEGIN/COMMIT round trips around them.
-        self.store_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         stack.push_async_callback(self.engine.dispose)
+        # The run row's reads and writes: single statements, straight on the driver where it is PostgreSQL.
+        self.rows = open_rows(self.config.database_url, self.engine, max_size=2)
+        stack.push_async_callback(self.rows.close)
         self.events = self.config.open_events()
         stack.push_async_callback(self.events.close)
         self.checkpointer = await stack.enter_async_context(open_checkpointer(

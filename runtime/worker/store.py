@@ -12,7 +12,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.ext.asyncio import AsyncConnection
+
+from runtime.worker.rows import Rows
 
 _JSON = sa.JSON().with_variant(JSONB(), "postgresql")
 _TS = sa.DateTime(timezone=True)
@@ -63,68 +64,77 @@ class Claim:
     trace_context: dict[str, Any] | None = None
 
 
-async def claim(conn: AsyncConnection, *, run_id: str, task_id: str | None, lease_s: float) -> Claim | str | None:
+# The statements, built once: every call sends the same SQL with its own values.
+_CLAIM = (
+    sa.update(runs)
+    .where(runs.c.id == sa.bindparam("run_id"))
+    .where(sa.or_(runs.c.status == "queued",
+                  sa.and_(runs.c.status == "running",
+                          sa.or_(runs.c.lease_until.is_(None), runs.c.lease_until < sa.bindparam("now", type_=_TS)))))
+    .values(status="running", attempts=runs.c.attempts + 1, task_id=sa.bindparam("new_task_id"),
+            lease_until=sa.bindparam("until", type_=_TS),
+            started_at=sa.func.coalesce(runs.c.started_at, sa.bindparam("now", type_=_TS)))
+    .returning(runs.c.workspace_id, runs.c.attempts, runs.c.spec, runs.c.inputs, runs.c.resume, runs.c.trace_context)
+)
+_STATUS = sa.select(runs.c.status).where(runs.c.id == sa.bindparam("run_id"))
+_RENEW = (sa.update(runs).where(runs.c.id == sa.bindparam("run_id"), runs.c.status == "running")
+          .values(lease_until=sa.bindparam("until", type_=_TS)))
+_FINISH_VALUES = {"lease_until": None, "resume": sa.null(), "status": sa.bindparam("new_status"),
+                  "interrupt": sa.bindparam("new_interrupt", type_=_JSON)}
+_FINISHED = {"finished_at": sa.bindparam("now", type_=_TS), "outputs": sa.bindparam("new_outputs", type_=_JSON),
+             "error": sa.bindparam("new_error", type_=sa.Text)}
+
+
+def _finish(values: dict[str, Any]) -> Any:
+    return (sa.update(runs).where(runs.c.id == sa.bindparam("run_id"), runs.c.status == "running").values(**values)
+            .returning(runs.c.attempts, runs.c.started_at, runs.c.finished_at))
+
+
+_FINISH_SEGMENT = _finish(_FINISH_VALUES)  # waiting for a person: the run goes on later
+_FINISH_RUN = _finish(_FINISH_VALUES | _FINISHED)  # succeeded, failed or cancelled
+_SAVED_GRAPH = sa.select(graphs.c.spec).where(graphs.c.workspace_id == sa.bindparam("workspace_id"),
+                                              graphs.c.id == sa.bindparam("graph_id"))
+_SAVED_VERSION = sa.select(graph_versions.c.spec).where(graph_versions.c.workspace_id == sa.bindparam("workspace_id"),
+                                                        graph_versions.c.graph_id == sa.bindparam("graph_id"),
+                                                        graph_versions.c.version == sa.bindparam("version"))
+
+
+async def claim(rows: Rows, *, run_id: str, task_id: str | None, lease_s: float) -> Claim | str | None:
     """Take the run's lease: a Claim, BUSY when another live worker holds it, None when there is nothing to do."""
     t = now()
-    row = (await conn.execute(
-        sa.update(runs)
-        .where(runs.c.id == run_id)
-        .where(sa.or_(runs.c.status == "queued",
-                      sa.and_(runs.c.status == "running",
-                              sa.or_(runs.c.lease_until.is_(None), runs.c.lease_until < t))))
-        .values(status="running", attempts=runs.c.attempts + 1, task_id=task_id,
-                lease_until=t + timedelta(seconds=lease_s),
-                started_at=sa.func.coalesce(runs.c.started_at, t))
-        .returning(runs.c.workspace_id, runs.c.attempts, runs.c.spec, runs.c.inputs, runs.c.resume,
-                   runs.c.trace_context)
-    )).first()
-    await conn.commit()
+    row = await rows.one(_CLAIM, {"run_id": run_id, "now": t, "new_task_id": task_id,
+                                  "until": t + timedelta(seconds=lease_s)})
     if row is not None:
-        return Claim(workspace_id=row.workspace_id, attempts=row.attempts, spec=row.spec, inputs=row.inputs or {},
-                     resume=row.resume, trace_context=row.trace_context)
-    status = (await conn.execute(sa.select(runs.c.status).where(runs.c.id == run_id))).scalar_one_or_none()
-    await conn.commit()
-    return BUSY if status == "running" else None
-
-
-async def renew(conn: AsyncConnection, *, run_id: str, lease_s: float) -> bool:
-    """Extend the lease; False when the run is no longer running here (cancelled, or taken over)."""
-    result = await conn.execute(
-        sa.update(runs).where(runs.c.id == run_id, runs.c.status == "running")
-        .values(lease_until=now() + timedelta(seconds=lease_s))
-    )
-    await conn.commit()
-    return result.rowcount == 1
+        return Claim(workspace_id=row["workspace_id"], attempts=row["attempts"], spec=row["spec"],
+                     inputs=row["inputs"] or {}, resume=row["resume"], trace_context=row["trace_context"])
+    status = await rows.one(_STATUS, {"run_id": run_id})
+    return BUSY if status is not None and status["status"] == "running" else None
 
 
 def renew_sync(conn: sa.Connection, *, run_id: str, lease_s: float) -> bool:
-    """`renew` for the heartbeat thread."""
-    result = conn.execute(
-        sa.update(runs).where(runs.c.id == run_id, runs.c.status == "running")
-        .values(lease_until=now() + timedelta(seconds=lease_s))
-    )
+    """Extend the lease (the heartbeat thread); False when the run is no longer running here (cancelled, or
+    taken over)."""
+    result = conn.execute(_RENEW, {"run_id": run_id, "until": now() + timedelta(seconds=lease_s)})
     conn.commit()
     return result.rowcount == 1
 
 
 async def finish(
-    conn: AsyncConnection, *, run_id: str, status: str, outputs: dict[str, Any] | None = None,
+    rows: Rows, *, run_id: str, status: str, outputs: dict[str, Any] | None = None,
     error: str | None = None, interrupt: dict[str, Any] | None = None,
 ) -> dict[str, Any] | None:
     """Record the outcome of this segment; None when the run had left `running` (e.g. was cancelled).
 
     Returns the row's delivery count and times as JSON values, for the final event (``RECORD_KEY``)."""
-    values: dict[str, Any] = {"status": status, "lease_until": None, "resume": None, "interrupt": interrupt}
+    params = {"run_id": run_id, "new_status": status, "new_interrupt": interrupt}
     if status in TERMINAL:
-        values |= {"finished_at": now(), "outputs": outputs, "error": error}
-    row = (await conn.execute(
-        sa.update(runs).where(runs.c.id == run_id, runs.c.status == "running").values(**values)
-        .returning(runs.c.attempts, runs.c.started_at, runs.c.finished_at)
-    )).first()
-    await conn.commit()
+        row = await rows.one(_FINISH_RUN, params | {"now": now(), "new_outputs": outputs, "new_error": error})
+    else:
+        row = await rows.one(_FINISH_SEGMENT, params)
     if row is None:
         return None
-    return {"attempts": row.attempts, "started_at": _iso(row.started_at), "finished_at": _iso(row.finished_at)}
+    return {"attempts": row["attempts"], "started_at": _iso(row["started_at"]),
+            "finished_at": _iso(row["finished_at"])}
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -133,13 +143,9 @@ def _iso(value: datetime | None) -> str | None:
     return (value if value.tzinfo is not None else value.replace(tzinfo=UTC)).isoformat()
 
 
-async def release(conn: AsyncConnection, *, run_id: str, retry_in_s: float) -> None:
+async def release(rows: Rows, *, run_id: str, retry_in_s: float) -> None:
     """Give the lease back until a retry (transient error) is due."""
-    await conn.execute(
-        sa.update(runs).where(runs.c.id == run_id, runs.c.status == "running")
-        .values(lease_until=now() + timedelta(seconds=retry_in_s))
-    )
-    await conn.commit()
+    await rows.count(_RENEW, {"run_id": run_id, "until": now() + timedelta(seconds=retry_in_s)})
 
 
 def stale_runs(conn: sa.Connection, *, requeue_queued_s: float) -> list[str]:
@@ -162,14 +168,9 @@ def stale_runs(conn: sa.Connection, *, requeue_queued_s: float) -> list[str]:
     return taken
 
 
-async def saved_graph(conn: AsyncConnection, *, workspace_id: str, graph_id: str, version: int | None) -> Any:
+async def saved_graph(rows: Rows, *, workspace_id: str, graph_id: str, version: int | None) -> Any:
     """A saved graph's spec (latest, or one version) of the run's workspace, for subgraph nodes; None if absent."""
-    if version is None:
-        query = sa.select(graphs.c.spec).where(graphs.c.workspace_id == workspace_id, graphs.c.id == graph_id)
-    else:
-        query = sa.select(graph_versions.c.spec).where(graph_versions.c.workspace_id == workspace_id,
-                                                       graph_versions.c.graph_id == graph_id,
-                                                       graph_versions.c.version == version)
-    spec = (await conn.execute(query)).scalar_one_or_none()
-    await conn.commit()
-    return spec
+    params = {"workspace_id": workspace_id, "graph_id": graph_id}
+    row = await (rows.one(_SAVED_GRAPH, params) if version is None
+                 else rows.one(_SAVED_VERSION, params | {"version": version}))
+    return None if row is None else row["spec"]

@@ -31,3 +31,14 @@ def test_reads_the_seed_variables(monkeypatch) -> None:
     monkeypatch.setenv("RATE_LIMIT_REQUESTS", "5")
     settings = Settings()
     assert (settings.database_pool_size, settings.jwt_access_token_expire_minutes, settings.rate_limit_requests) == (7, 15, 5)
+
+
+def test_the_queue_namespace_is_shared_by_the_platform_and_its_workers(monkeypatch, tmp_path) -> None:
+    from builder.crud.runs import worker_config
+
+    monkeypatch.setenv("QUEUE_NAMESPACE", "team-a")
+    config = worker_config(Settings(data_dir=tmp_path, redis_url="redis://127.0.0.1:6379/0"))
+    assert config.queue == "team-a.runs" and config.namespace == "team-a"
+    assert worker_config(Settings(data_dir=tmp_path), namespace="other").queue == "other.runs"  # lcnc worker --namespace
+    with pytest.raises(ValidationError, match="queue_namespace"):
+        Settings(queue_namespace="a b:*")

@@ -144,6 +144,35 @@ def test_subscriber_follows_events_published_later_by_another_instance(
     run(body())
 
 
+def test_wait_end_wakes_on_the_event_that_ends_the_segment(make_stream: Callable[[], EventStream]) -> None:
+    async def body() -> None:
+        reader, writer = make_stream(), make_stream()
+        await writer.publish_many("r", [ev("run_started"), ev("node_started", node_id="a")])
+        started = time.monotonic()
+        ended, after = await reader.wait_end("r", timeout=0.3)
+        assert ended is None and 0.25 <= time.monotonic() - started < 3  # no ending event yet
+
+        async def produce() -> None:
+            await asyncio.sleep(0.05)
+            await writer.publish_many("r", [ev("node_finished", node_id="a"), ev("interrupt", node_id="b"),
+                                            ev("note")])
+
+        producer = asyncio.create_task(produce())
+        ended, after = await reader.wait_end("r", timeout=10, after=after)
+        await producer
+        assert ended is not None and ended.type == "interrupt" and ended.event["node_id"] == "b"
+        assert [item.id for item in await reader.read("r") if item.type == "interrupt"] == [ended.id]
+        # A segment that was over before anyone waited is found at once.
+        await writer.publish("done", ev("run_finished", outputs={"x": 1}))
+        late, _ = await reader.wait_end("done", timeout=10)
+        assert late is not None and late.event["outputs"] == {"x": 1}
+        await reader.close()
+        if writer is not reader:
+            await writer.close()
+
+    run(body())
+
+
 def test_wait_times_out_with_nothing_and_heartbeats_yield_none(make_stream: Callable[[], EventStream]) -> None:
     async def body() -> None:
         stream = make_stream()

@@ -106,9 +106,8 @@ def test_a_second_delivery_while_the_lease_is_held_is_busy(state: ProcessState) 
 
     async def body() -> tuple[Any, Any, Any]:
         await state.open()
-        async with state.engine.connect() as conn:
-            first = await store.claim(conn, run_id=run_id, task_id="a", lease_s=30)
-            second = await store.claim(conn, run_id=run_id, task_id="b", lease_s=30)
+        first = await store.claim(state.rows, run_id=run_id, task_id="a", lease_s=30)
+        second = await store.claim(state.rows, run_id=run_id, task_id="b", lease_s=30)
         third = await execute_run(state, run_id, task_id="c")
         await state.aclose()
         return first, second, third
