@@ -20,7 +20,7 @@ import ormsgpack
 from langgraph.checkpoint.serde._msgpack import SAFE_MSGPACK_TYPES
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
-from runtime.checkpoint_queue import CheckpointQueue, DurableGate, QueuedCheckpoint, encode_json
+from runtime.checkpoint_queue import CheckpointQueue, DurableGate, QueuedCheckpoint
 
 log = logging.getLogger(__name__)
 
@@ -108,10 +108,8 @@ def _platform_saver_class() -> type:
     which then runs again (the same as when a worker dies before a task's writes are stored). The tables,
     rows and reads are LangGraph's own.
     """
-    from langgraph.checkpoint.base import get_serializable_checkpoint_metadata
     from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
     from langgraph.checkpoint.postgres.base import WRITES_IDX_MAP
-    from langgraph.checkpoint.serde.types import _DeltaSnapshot
 
     class PlatformPostgresSaver(AsyncPostgresSaver):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -189,22 +187,15 @@ def _platform_saver_class() -> type:
         async def aput(self, config: Any, checkpoint: Any, metadata: Any, new_versions: Any) -> Any:
             configurable = config["configurable"]
             thread_id, ns = configurable["thread_id"], configurable["checkpoint_ns"]
-            inline: dict[str, Any] = {}
-            blobs: dict[str, Any] = {}
-            for key, value in checkpoint["channel_values"].items():
-                if isinstance(value, _DeltaSnapshot):
-                    blobs[key], inline[key] = value, True
-                elif value is None or isinstance(value, str | int | float | bool):
-                    inline[key] = value
-                else:
-                    blobs[key] = value
+            values = checkpoint["channel_values"]
             dumps = self.serde.dumps_typed
+            blobs = []  # the values new in this step that are not stored inline: serialized now, as they are now
+            for key, version in new_versions.items():
+                if key in values and not _is_inline(values[key]):
+                    blobs.append((key, str(version), *dumps(values[key])))
             queued = QueuedCheckpoint(
                 thread_id=thread_id, ns=ns, checkpoint_id=checkpoint["id"], parent_id=configurable.get("checkpoint_id"),
-                checkpoint=encode_json({**checkpoint, "channel_values": inline}),
-                metadata=get_serializable_checkpoint_metadata(config, metadata),
-                versions={key: str(version) for key, version in checkpoint["channel_versions"].items()},
-                blobs=[(key, str(version), *dumps(blobs[key])) for key, version in new_versions.items() if key in blobs],
+                checkpoint=checkpoint, config=config, metadata=dict(metadata), blobs=blobs,
                 events=self.queue.take_events(thread_id),  # what the step's nodes reported, published once stored
             )
             # The new checkpoint holds the effect of the step's writes: they are not needed any more.
@@ -213,6 +204,11 @@ def _platform_saver_class() -> type:
             return {"configurable": {"thread_id": thread_id, "checkpoint_ns": ns, "checkpoint_id": checkpoint["id"]}}
 
     return PlatformPostgresSaver
+
+
+def _is_inline(value: Any) -> bool:
+    """Whether a channel value is stored in the checkpoint row itself (LangGraph's PostgreSQL layout)."""
+    return value is None or isinstance(value, str | int | float | bool)
 
 
 def _postgres_conninfo(database_url: str) -> str:

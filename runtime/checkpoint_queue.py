@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+from langgraph.checkpoint.base import get_serializable_checkpoint_metadata
+from langgraph.checkpoint.serde.types import _DeltaSnapshot
 
 # Checkpoint metadata key: the node_finished events whose result the checkpoint holds.
 EVENTS_KEY = "lcnc_events"
@@ -52,27 +54,39 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
-def encode_json(value: Any) -> orjson.Fragment:
-    """``value`` as JSON now (later changes to it are not written), ready to embed in a batch."""
-    return orjson.Fragment(orjson.dumps(value, default=_json_default, option=orjson.OPT_NON_STR_KEYS))
-
-
 @dataclass
 class QueuedCheckpoint:
     thread_id: str
     ns: str
     checkpoint_id: str
     parent_id: str | None
-    checkpoint: orjson.Fragment  # encoded when queued: LangGraph goes on changing its own copy
+    # LangGraph hands the saver a copy of its checkpoint, which nothing changes later: it is laid out and encoded
+    # only if it is written (the newest of its thread in a batch), so a checkpoint superseded in the queue costs
+    # nothing more.
+    checkpoint: dict[str, Any]
+    config: dict[str, Any]  # the step's config and metadata, from which the stored metadata is made, likewise
     metadata: dict[str, Any]
-    versions: dict[str, str]  # channel -> version, as in the checkpoint
     blobs: list[tuple[str, str, str, bytes | None]]  # (channel, version, type, serialized value) new in this step
     events: list[dict[str, Any]] = field(default_factory=list)  # the node_finished events this step holds
 
+    def versions(self) -> dict[str, str]:
+        """channel -> version, as this checkpoint names them."""
+        return {key: str(version) for key, version in self.checkpoint["channel_versions"].items()}
+
     def row(self, events: list[dict[str, Any]]) -> dict[str, Any]:
-        metadata = {**self.metadata, EVENTS_KEY: events} if events else self.metadata
+        """The checkpoint row: plain values inline, the others by version in the blobs table (as LangGraph does)."""
+        inline = {}
+        for key, value in self.checkpoint["channel_values"].items():
+            if isinstance(value, _DeltaSnapshot):
+                inline[key] = True
+            elif value is None or isinstance(value, str | int | float | bool):
+                inline[key] = value
+        metadata = get_serializable_checkpoint_metadata(self.config, self.metadata)
+        if events:
+            metadata[EVENTS_KEY] = events
         return {"thread_id": self.thread_id, "checkpoint_ns": self.ns, "checkpoint_id": self.checkpoint_id,
-                "parent_checkpoint_id": self.parent_id, "checkpoint": self.checkpoint, "metadata": metadata}
+                "parent_checkpoint_id": self.parent_id, "checkpoint": {**self.checkpoint, "channel_values": inline},
+                "metadata": metadata}
 
     def blob_rows(self, versions: dict[str, str]) -> list[dict[str, Any]]:
         """The rows of this step's channel values that ``versions`` (a later checkpoint's) still names."""
@@ -189,7 +203,8 @@ class CheckpointQueue:
             if item.events:
                 events.setdefault(key, []).extend(item.events)
         rows = [item.row(events.get(key, [])) for key, item in latest.items()]
-        blobs = [row for item in batch for row in item.blob_rows(latest[(item.thread_id, item.ns)].versions)]
+        versions = {key: item.versions() for key, item in latest.items()}
+        blobs = [row for item in batch for row in item.blob_rows(versions[(item.thread_id, item.ns)])]
         async with conn.cursor() as cur:
             await cur.execute(_BATCH_SQL, (orjson.dumps(rows, default=_json_default, option=orjson.OPT_NON_STR_KEYS)
                                            .decode(), orjson.dumps(blobs).decode()))
