@@ -103,8 +103,12 @@ class Platform:
         except BaseException:
             self.__exit__()
             raise
-        self.http = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        self.http = self.connect()
         return self
+
+    def connect(self) -> http.client.HTTPConnection:
+        """A kept-alive connection to the server (one per client thread)."""
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
 
     def __exit__(self, *exc: Any) -> None:
         if self.http is not None:
@@ -113,20 +117,23 @@ class Platform:
             stop_process(proc)
         cleanup_redis(self.namespace)
 
-    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        assert self.http is not None
-        self.http.request(method, path, body=None if body is None else json.dumps(body),
-                          headers={"Content-Type": "application/json"})
-        response = self.http.getresponse()
+    def call(self, method: str, path: str, body: Any = None,
+             connection: http.client.HTTPConnection | None = None) -> tuple[int, Any]:
+        connection = connection or self.http
+        assert connection is not None
+        connection.request(method, path, body=None if body is None else json.dumps(body),
+                           headers={"Content-Type": "application/json"})
+        response = connection.getresponse()
         return response.status, json.loads(response.read() or b"null")
 
     def create_graph(self, spec: dict[str, Any]) -> None:
         status, body = self.call("POST", "/api/workflow/graphs", spec)
         assert status == 201, body
 
-    def run(self, graph_id: str, inputs: dict[str, Any], wait: float = 60) -> dict[str, Any]:
-        status, body = self.call("POST", f"/api/orchestrator/runs?wait={wait:g}", {"graph_id": graph_id,
-                                                                                   "inputs": inputs})
+    def run(self, graph_id: str, inputs: dict[str, Any], wait: float = 60,
+            connection: http.client.HTTPConnection | None = None) -> dict[str, Any]:
+        status, body = self.call("POST", f"/api/orchestrator/runs?wait={wait:g}",
+                                 {"graph_id": graph_id, "inputs": inputs}, connection)
         assert status == 200, body
         return body
 
@@ -156,21 +163,29 @@ class BareCelery:
         self.data_dir = data_dir
         self.concurrency = concurrency
 
-    def __enter__(self) -> BareCelery:
+    def new_app(self) -> Any:
+        """A Celery client of the bare app (one per client thread)."""
         from celery import Celery
 
-        self.app = Celery("bare", broker=REDIS_URL, backend=REDIS_URL, set_as_current=False)
-        self.app.conf.update(task_serializer="json", accept_content=["json"],
-                             broker_transport_options={"global_keyprefix": self.namespace + ":"},
-                             result_backend_transport_options={"global_keyprefix": self.namespace + ":"})
+        app = Celery("bare", broker=REDIS_URL, backend=REDIS_URL, set_as_current=False)
+        app.conf.update(task_serializer="json", accept_content=["json"],
+                        broker_transport_options={"global_keyprefix": self.namespace + ":"},
+                        result_backend_transport_options={"global_keyprefix": self.namespace + ":"})
+        self.apps.append(app)
+        return app
+
+    def __enter__(self) -> BareCelery:
+        self.apps: list[Any] = []
+        self.app = self.new_app()
         self.proc = start_process([sys.executable, "-c", BARE_APP_CODE, self.namespace, REDIS_URL,
                                    str(self.concurrency)], dict(os.environ), self.data_dir / "bare.log")
         return self
 
-    def call(self) -> None:
-        self.app.send_task("bench.noop", queue=self.namespace + ".bare").get(timeout=30)
+    def call(self, app: Any = None) -> None:
+        (app or self.app).send_task("bench.noop", queue=self.namespace + ".bare").get(timeout=30)
 
     def __exit__(self, *exc: Any) -> None:
         stop_process(self.proc)
-        self.app.close()
+        for app in self.apps:
+            app.close()
         cleanup_redis(self.namespace)
