@@ -134,7 +134,9 @@ def test_workers_are_recycled_after_max_requests(tmp_path: Path) -> None:
         text = log_path.read_text()
         assert "Started parent process" in text  # the multi-process supervisor
         assert text.count("Started server process") >= 2
-        assert 3 <= served <= 6  # two processes, three requests each at most
+        # Two processes, three requests each; uvicorn checks the quota on its 0.1 s tick, so a process may answer
+        # the few more that arrive before it notices (a request here takes about 30 ms).
+        assert 3 <= served <= 14
         assert proc.poll() is None  # the supervisor outlives its recycled server process
     finally:
         proc.terminate()
