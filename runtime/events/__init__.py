@@ -34,6 +34,12 @@ def open_event_stream(*, redis_url: str = "", sqlite_path: Path | None = None, p
     return MemoryEventStream()
 
 
+# Event-loop turns an append waits before it takes what has queued. They cost microseconds and no time passes
+# (nothing is held back while the process waits on anything); a node's start then usually goes out with the
+# events around it instead of in an append of its own.
+_GATHER_TURNS = 4
+
+
 class Gate(Protocol):
     """How far a run's checkpoints are stored (``runtime.checkpoint_queue.DurableGate``)."""
 
@@ -88,6 +94,8 @@ class StreamSink:
 
     async def _append_queued(self) -> None:
         while self._queued:
+            for _ in range(_GATHER_TURNS):  # let the run go on to its next wait first: its events join this append
+                await asyncio.sleep(0)
             ready = self._ready()
             if not ready:
                 self._wake.clear()
