@@ -109,12 +109,16 @@ class StreamSink:
             except Exception as exc:  # kept for flush(); later events still get their chance
                 self._error = exc
 
-    async def flush(self) -> None:
+    def release(self) -> None:
+        """Stop holding events back for checkpoints (the run's segment is over): all may go out, in order."""
         if not self._open:
             self._open = True
             if self._unwatch is not None:
                 self._unwatch()
             self._wake.set()
+
+    async def flush(self) -> None:
+        self.release()
         while self._drain is not None and not self._drain.done():
             await asyncio.shield(self._drain)
         if self._error is not None:

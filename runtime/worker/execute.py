@@ -94,6 +94,7 @@ async def execute_run(state: ProcessState, run_id: str, *, task_id: str | None) 
         await _record(state, sink, run_id, "failed", error=error)
         return "failed"
     holding = _HoldingSink(sink)
+    ran = False  # run_graph returned: the outcome is recorded below, and its final event goes out with the rest
     trace_token = attach_carrier(claimed.trace_context)  # the run's spans join the trace of the request
     lease = state.leases.hold(run_id, asyncio.current_task())
     deadline: asyncio.Timeout | None = None
@@ -114,6 +115,7 @@ async def execute_run(state: ProcessState, run_id: str, *, task_id: str | None) 
             outcome = await run_graph(spec, claimed.inputs, thread_id=run_id, checkpointer=state.checkpointer,
                                       sink=traced, resume=claimed.resume, run_id=run_id, services=services,
                                       fresh=claimed.attempts == 1 and claimed.resume is None)
+        ran = True
     except asyncio.CancelledError:
         if not lease.lost.is_set():
             raise
@@ -131,8 +133,11 @@ async def execute_run(state: ProcessState, run_id: str, *, task_id: str | None) 
     finally:
         lease.release()
         detach(trace_token)
-        with contextlib.suppress(Exception):
-            await sink.flush()  # the events of a segment that ends here without a recorded outcome
+        if ran:
+            sink.release()  # everything emitted may go out now; _record's flush waits for it, with the final event
+        else:
+            with contextlib.suppress(Exception):
+                await sink.flush()  # the events of a segment that ends here without a recorded outcome
         release = getattr(state.checkpointer, "release", None)
         if release is not None:
             release(run_id)
@@ -143,6 +148,8 @@ async def execute_run(state: ProcessState, run_id: str, *, task_id: str | None) 
     log.info("run %s ended: %s", run_id, status, extra={"run_id": run_id})
     if status == "failed" and getattr(outcome, "retryable", False) and claimed.attempts < config.max_attempts:
         # A transient provider error the engine marked retryable: run again later from the last checkpoint.
+        with contextlib.suppress(Exception):
+            await sink.flush()
         return await _retry(state, run_id, claimed.attempts, getattr(outcome, "error", None) or "transient error")
     await _record(state, sink, run_id, status, outputs=getattr(outcome, "outputs", None) or {},
                   error=getattr(outcome, "error", None), interrupt=getattr(outcome, "interrupt", None),
@@ -181,6 +188,8 @@ async def _record(
                                   interrupt=interrupt)
     if recorded is None:
         log.warning("run %s left 'running' before its outcome (%s) was recorded; dropped", run_id, status)
+        with contextlib.suppress(Exception):
+            await sink.flush()  # the segment's own events still go out
         return  # cancelled meanwhile (the canceller published run_cancelled), or taken over
     final_type = _FINAL_EVENT.get(status, "run_failed")
     final = [e for e in held or [] if e.get("type") == final_type]
