@@ -20,7 +20,7 @@ import ormsgpack
 from langgraph.checkpoint.serde._msgpack import SAFE_MSGPACK_TYPES
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
-from runtime.checkpoint_queue import CheckpointQueue, DurableGate, QueuedCheckpoint
+from runtime.checkpoint_queue import CheckpointQueue, DurableGate, QueuedCheckpoint, is_inline
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +191,7 @@ def _platform_saver_class() -> type:
             dumps = self.serde.dumps_typed
             blobs = []  # the values new in this step that are not stored inline: serialized now, as they are now
             for key, version in new_versions.items():
-                if key in values and not _is_inline(values[key]):
+                if key in values and not is_inline(values[key]):
                     blobs.append((key, str(version), *dumps(values[key])))
             queued = QueuedCheckpoint(
                 thread_id=thread_id, ns=ns, checkpoint_id=checkpoint["id"], parent_id=configurable.get("checkpoint_id"),
@@ -206,12 +206,8 @@ def _platform_saver_class() -> type:
     return PlatformPostgresSaver
 
 
-def _is_inline(value: Any) -> bool:
-    """Whether a channel value is stored in the checkpoint row itself (LangGraph's PostgreSQL layout)."""
-    return value is None or isinstance(value, str | int | float | bool)
-
-
-def _postgres_conninfo(database_url: str) -> str:
+def postgres_conninfo(database_url: str) -> str:
+    """A libpq connection string for the platform's PostgreSQL URL (whichever SQLAlchemy driver it names)."""
     for prefix in ("postgresql+asyncpg://", "postgresql+psycopg://", "postgres://"):
         if database_url.startswith(prefix):
             return "postgresql://" + database_url[len(prefix):]
@@ -243,7 +239,7 @@ async def open_checkpointer(database_url: str, *, pool_size: int = 4,
 
         options = {} if synchronous_commit else {"options": "-c synchronous_commit=off"}
         pool = AsyncConnectionPool(
-            _postgres_conninfo(database_url), min_size=1, max_size=pool_size, open=False,
+            postgres_conninfo(database_url), min_size=1, max_size=pool_size, open=False,
             kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row, **options},
         )
         await pool.open()
@@ -287,7 +283,7 @@ def setup_checkpointer(database_url: str) -> None:
         from langgraph.checkpoint.postgres import PostgresSaver
         from psycopg.rows import dict_row
 
-        with psycopg.connect(_postgres_conninfo(database_url), autocommit=True, row_factory=dict_row) as conn:
+        with psycopg.connect(postgres_conninfo(database_url), autocommit=True, row_factory=dict_row) as conn:
             conn.execute("SELECT pg_advisory_lock(74210001)")  # two workers starting together
             try:
                 PostgresSaver(conn).setup()

@@ -54,6 +54,11 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
+def is_inline(value: Any) -> bool:
+    """Whether a channel value is stored in the checkpoint row itself (LangGraph's PostgreSQL layout)."""
+    return value is None or isinstance(value, str | int | float | bool)
+
+
 @dataclass
 class QueuedCheckpoint:
     thread_id: str
@@ -79,7 +84,7 @@ class QueuedCheckpoint:
         for key, value in self.checkpoint["channel_values"].items():
             if isinstance(value, _DeltaSnapshot):
                 inline[key] = True
-            elif value is None or isinstance(value, str | int | float | bool):
+            elif is_inline(value):
                 inline[key] = value
         metadata = get_serializable_checkpoint_metadata(self.config, self.metadata)
         if events:

@@ -19,6 +19,8 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import Executable
 
+from runtime.checkpoint import is_postgres, postgres_conninfo
+
 
 class Rows(Protocol):
     async def one(self, statement: Executable, params: Mapping[str, Any]) -> Mapping[str, Any] | None:
@@ -32,7 +34,7 @@ class Rows(Protocol):
 
 def open_rows(database_url: str, engine: AsyncEngine | None = None, *, max_size: int = 4) -> Rows:
     """The fastest way this database offers (``engine``, the platform's, serves SQLite)."""
-    if database_url.startswith(("postgresql", "postgres://")):
+    if is_postgres(database_url):
         return AsyncpgRows(database_url, max_size=max_size)
     if engine is None:
         raise ValueError("SQLite rows go through the platform's SQLAlchemy engine: pass it")
@@ -92,7 +94,7 @@ class AsyncpgRows:
     """Statements as prepared statements on a small asyncpg pool (PostgreSQL)."""
 
     def __init__(self, database_url: str, *, max_size: int = 4) -> None:
-        self._dsn = _dsn(database_url)
+        self._dsn = postgres_conninfo(database_url)
         self._max_size = max_size
         self._pool: Any = None
         self._opening = asyncio.Lock()
@@ -139,9 +141,3 @@ class AsyncpgRows:
 class RowsUnavailable(ConnectionError):
     """The database could not be reached or dropped the connection (a transient error: try again)."""
 
-
-def _dsn(database_url: str) -> str:
-    for prefix in ("postgresql+asyncpg://", "postgresql+psycopg://", "postgres://"):
-        if database_url.startswith(prefix):
-            return "postgresql://" + database_url[len(prefix):]
-    return database_url
