@@ -51,6 +51,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             release_observability()
+            queue, app.state.run_queue = getattr(app.state, "run_queue", None), None
+            if queue is not None:  # its Redis clients (or the SQLite event file), opened on first use
+                await queue.close()
             await app.state.rows.close()
             await engine.dispose()
 

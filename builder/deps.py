@@ -18,11 +18,12 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def _rows(request: Request) -> Rows:
+# Dependencies are coroutines: FastAPI runs a plain function in a worker thread, a thread hop per request.
+async def _rows(request: Request) -> Rows:
     return request.app.state.rows
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     return request.app.state.settings
 
 

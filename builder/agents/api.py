@@ -75,7 +75,7 @@ async def run_agent(
     await keys.count_run(session, caller.key)
     await _enqueue(queue, run)
     if wait:
-        ended = await _wait(request, queue, session, run, wait)
+        ended = await _wait(request, queue, run, wait)
         if ended.status in _ENDED:
             response.status_code = status.HTTP_200_OK
         return ended

@@ -8,6 +8,7 @@ newest rows only.
 from __future__ import annotations
 
 import collections
+import json
 import logging
 import threading
 import time
@@ -18,7 +19,7 @@ from typing import Any
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.trace import StatusCode
-from sqlalchemy import create_engine, delete, insert, select
+from sqlalchemy import JSON, Table, create_engine, delete, insert, select
 from sqlalchemy.engine import Engine
 
 from builder.observability.models import LogRecordRow, SpanRecord
@@ -38,6 +39,22 @@ def _engine(database_url: str) -> Engine:
         _engines[url] = create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=2) if not url.startswith(
             "sqlite") else create_engine(url, connect_args={"timeout": 30})
     return _engines[url]
+
+
+def _append_rows(connection: Any, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Add ``rows`` (dicts with the same keys) to ``table`` in the connection's transaction.
+
+    On PostgreSQL one ``COPY``: the rows stream in as text, with no statement executed per row (an executemany
+    costs the writing process and the server a bind and an execute for each). Elsewhere one INSERT."""
+    if connection.dialect.name != "postgresql":
+        connection.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    as_json = {name for name in columns if isinstance(table.c[name].type, JSON)}
+    sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row([json.dumps(row[name], default=str) if name in as_json else row[name] for name in columns])
 
 
 def _attr(value: Any) -> Any:
@@ -86,7 +103,7 @@ class SpanStore(SpanExporter):
             return SpanExportResult.SUCCESS
         try:
             with _engine(self.database_url).begin() as connection:
-                connection.execute(insert(SpanRecord), rows)
+                _append_rows(connection, SpanRecord.__table__, rows)
                 self._batches += 1
                 if self._batches % 20 == 1:
                     self._prune(connection)
@@ -165,6 +182,6 @@ class LogStoreHandler(logging.Handler):
             return
         try:
             with _engine(self.database_url).begin() as connection:
-                connection.execute(insert(LogRecordRow), rows)
+                _append_rows(connection, LogRecordRow.__table__, rows)
         except Exception:  # noqa: S110 - logging about a failing log store would loop
             pass

@@ -25,6 +25,7 @@ from runtime.events import EventStream, StoredEvent
 from runtime.spec.models import IDENT_PATTERN
 from runtime.worker.app import create_celery, enqueue, revoke
 from runtime.worker.config import WorkerConfig
+from runtime.worker.publish import RedisRunPublisher
 from runtime.worker.store import RECORD_KEY
 
 log = logging.getLogger("lcnc.runs")
@@ -75,6 +76,7 @@ class RunQueue:
         self.config = config
         self._celery: Any = None
         self._events: EventStream | None = None
+        self._publisher: RedisRunPublisher | None = None
 
     @property
     def celery(self) -> Any:
@@ -89,10 +91,18 @@ class RunQueue:
         return self._events
 
     async def enqueue(self, run_id: str, task_id: str) -> None:
-        if self.config.redis_url:  # one quick Redis write
-            enqueue(self.celery, self.config, run_id, task_id=task_id)
+        if self.config.redis_url:  # one LPUSH on the event loop's own Redis client
+            if self._publisher is None:
+                self._publisher = RedisRunPublisher(self.celery, self.config)
+            await self._publisher.send(run_id, task_id)
         else:  # the SQLite broker file may be locked for a moment: keep the event loop free
             await asyncio.to_thread(enqueue, self.celery, self.config, run_id, task_id)
+
+    async def close(self) -> None:
+        if self._publisher is not None:
+            await self._publisher.close()
+        if self._events is not None:
+            await self._events.close()
 
     async def revoke(self, task_id: str) -> None:
         if self.config.redis_url:  # the embedded broker has no broadcast; the worker sees the row instead
@@ -125,7 +135,7 @@ async def _enqueue(queue: RunQueue, run: Run) -> None:
         log.warning("run %s: enqueue failed; the sweep will retry", run.id, exc_info=True)
 
 
-async def _wait(request: Request, queue: RunQueue, session: Any, run: Run, seconds: float) -> RunPublic:
+async def _wait(request: Request, queue: RunQueue, run: Run, seconds: float) -> RunPublic:
     """Wait until the run ends or waits for a person, at most ``seconds``; the run then.
 
     Wakes on the event that ends the run's segment, not on every event; once a second it also reads the row, for
@@ -135,14 +145,20 @@ async def _wait(request: Request, queue: RunQueue, session: Any, run: Run, secon
     while (left := deadline - time.monotonic()) > 0:
         ended, after = await queue.events.wait_end(run.id, timeout=min(1.0, max(left, 0.05)), after=after)
         if ended is None:
-            fresh = await run_store.get_run(session, workspace_id=run.workspace_id, run_id=run.id)
+            fresh = await _read_run(request, run)
             if fresh.status in _ENDED:
                 return _public(fresh)
             continue
         if ended.type in ("run_finished", "run_failed") and isinstance(ended.event.get(RECORD_KEY), dict):
             return _ended(run, ended.event)  # published once the row said the same: no need to read it
         break
-    return _public(await run_store.get_run(session, workspace_id=run.workspace_id, run_id=run.id))
+    return _public(await _read_run(request, run))
+
+
+async def _read_run(request: Request, run: Run) -> Run:
+    """The run's row now (a session of its own: a waiting request holds no connection between reads)."""
+    async with request.app.state.sessionmaker() as session:
+        return await run_store.get_run(session, workspace_id=run.workspace_id, run_id=run.id)
 
 
 def _ended(run: Run, event: dict[str, Any]) -> RunPublic:
@@ -158,7 +174,7 @@ def _ended(run: Run, event: dict[str, Any]) -> RunPublic:
              responses={200: {"description": "With ?wait: the run ended (or waits for a person) in time."},
                         422: {"description": "The graph cannot run, or the inputs do not match its inputs."}})
 async def start_run(
-    body: RunCreate, request: Request, response: Response, session: SessionDep, rows: RowsDep, ctx: ContextDep,
+    body: RunCreate, request: Request, response: Response, rows: RowsDep, ctx: ContextDep,
     wait: Annotated[float | None, Query(ge=0, le=300, description="Wait up to this many seconds for the end.")] = None,
 ) -> RunPublic:
     version, raw = await graph_store.spec_to_run(rows, workspace_id=ctx.workspace_id, graph_id=body.graph_id,
@@ -170,7 +186,7 @@ async def start_run(
                                      spec_json=spec_json, inputs=inputs, requeue_after_s=queue.config.requeue_queued_s)
     await _enqueue(queue, run)  # only now: the row is committed, a worker can find it
     if wait:
-        ended = await _wait(request, queue, session, run, wait)
+        ended = await _wait(request, queue, run, wait)
         if ended.status in _ENDED:
             response.status_code = status.HTTP_200_OK
         return ended

@@ -65,8 +65,10 @@ async def build_run_services(sessionmaker: async_sessionmaker[AsyncSession], set
             return RunServices()
         return await build_run_services(sessionmaker, settings, workspace_id, inner, depth=depth + 1)
 
-    tools, _unknown = await load_tools(sessionmaker, settings, workspace_id, tool_ids,
-                                       services_factory=services_for, registry=registry)
+    tools: dict[str, Any] = {}
+    if tool_ids:  # no session at all for a graph that names no tool
+        tools, _unknown = await load_tools(sessionmaker, settings, workspace_id, tool_ids,
+                                           services_factory=services_for, registry=registry)
 
     async def resolve_graph(graph_id: str, version: int | None) -> GraphSpec | None:
         async with sessionmaker() as session:

@@ -164,8 +164,16 @@ def setup_tracing(
     return provider
 
 
+_TRACERS: dict[str, tuple[trace.TracerProvider, trace.Tracer]] = {}
+
+
 def tracer(name: str = "lcnc") -> trace.Tracer:
-    return trace.get_tracer(name)
+    """The tracer ``name`` of the current provider, made once per provider (the SDK builds a new one per call)."""
+    provider = trace.get_tracer_provider()
+    cached = _TRACERS.get(name)
+    if cached is None or cached[0] is not provider:
+        cached = _TRACERS[name] = (provider, provider.get_tracer(name))
+    return cached[1]
 
 
 SpanRecord = tuple[str, int, int, int, dict[str, Any], "Status | None", tuple[Event, ...]]

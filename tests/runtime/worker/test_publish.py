@@ -1,0 +1,74 @@
+"""The API's direct publish of a run delivery: the same message Celery would send, on the same Redis list.
+
+That a real worker executes what is published this way is shown by every Redis-backed test of
+``test_runs_on_worker.py``: the platform's run API enqueues through ``RedisRunPublisher``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from runtime.worker.app import create_celery, enqueue
+from runtime.worker.config import WorkerConfig
+from runtime.worker.publish import RedisRunPublisher
+from tests.runtime.worker.harness import REDIS_URL, cleanup_redis
+
+
+@pytest.fixture
+def config() -> Iterator[WorkerConfig]:
+    namespace = f"lcnc-test-{uuid.uuid4().hex[:10]}"
+    yield WorkerConfig(database_url="sqlite+aiosqlite:///unused.db", redis_url=REDIS_URL, namespace=namespace)
+    cleanup_redis(namespace)
+
+
+def _pop(config: WorkerConfig) -> dict:
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        raw = client.rpop(f"{config.namespace}:{config.queue}")  # the end a worker's BRPOP takes from
+    finally:
+        client.close()
+    assert raw is not None, "nothing was queued"
+    return json.loads(raw)
+
+
+def test_the_published_message_is_the_one_celery_sends(config: WorkerConfig) -> None:
+    celery = create_celery(config)
+    enqueue(celery, config, "a" * 32, task_id="task-1")
+    by_celery = _pop(config)
+
+    async def publish() -> None:
+        publisher = RedisRunPublisher(celery, config)
+        try:
+            await publisher.send("a" * 32, "task-1")
+        finally:
+            await publisher.close()
+
+    asyncio.run(publish())
+    direct = _pop(config)
+
+    assert direct.keys() == by_celery.keys()
+    for field in ("content-type", "content-encoding"):
+        assert direct[field] == by_celery[field]
+    assert json.loads(base64.b64decode(direct["body"])) == json.loads(base64.b64decode(by_celery["body"]))
+    # Celery's send_task fills ignore_result from the task options; the worker reads it from the task itself.
+    assert {k: v for k, v in direct["headers"].items() if k != "ignore_result"} == \
+        {k: v for k, v in by_celery["headers"].items() if k != "ignore_result"}
+    assert direct["headers"]["task"] == "lcnc.run" and direct["headers"]["id"] == "task-1"
+    same = ("correlation_id", "delivery_mode", "delivery_info", "priority", "body_encoding")
+    assert {k: direct["properties"][k] for k in same} == {k: by_celery["properties"][k] for k in same}
+    assert direct["properties"]["delivery_tag"] != by_celery["properties"]["delivery_tag"]
+    celery.close()
+
+
+def test_a_publisher_needs_a_redis_broker(tmp_path: Path) -> None:
+    config = WorkerConfig(database_url="sqlite+aiosqlite:///unused.db", data_dir=tmp_path)
+    with pytest.raises(ValueError, match="REDIS_URL"):
+        RedisRunPublisher(create_celery(config), config)
