@@ -7,7 +7,7 @@ enqueued, claimed by the worker, executed by `run_graph` with the PostgreSQL che
 stream, outcome recorded, the waiting request woken by the run's final event. Baseline: `send_task` + `AsyncResult.get` of a task that
 does nothing (Redis broker and Redis result backend). Sequential round trips, interleaved in blocks, median.
 A second line gives throughput: 8 clients at once (each its own connection or Celery client), 2 worker processes
-a side.
+a side, in alternating rounds, median.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ ROUNDS = 6
 PER_ROUND = 25
 CLIENTS = 8  # the throughput line: callers at once, each with its own connection
 PER_CLIENT = 40
+THROUGHPUT_ROUNDS = 3  # alternating, median: one round is a few seconds, and this machine's noise is large
 CONCURRENCY = 2  # worker processes a side for the throughput line (one per core)
 
 
@@ -96,7 +97,11 @@ def _throughput() -> tuple[float, float]:
             app = bare.new_app()
             return lambda _i: bare.call(app)
 
-        return rate(run_caller), rate(task_caller)
+        ours, base = [], []
+        for _ in range(THROUGHPUT_ROUNDS):
+            ours.append(rate(run_caller))
+            base.append(rate(task_caller))
+        return statistics.median(ours), statistics.median(base)
 
 
 def run() -> list[str]:
