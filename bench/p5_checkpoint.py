@@ -1,7 +1,7 @@
 """P5: PostgreSQL checkpoint cost per step vs no checkpointer.
 
 The same 40-transform chain run with `runtime.engine.run_graph` in this process, as the worker runs it
-(a first delivery: `fresh=True`): with the platform's PostgreSQL checkpointer
+(a first delivery: `fresh=True`, on the worker's event loop): with the platform's PostgreSQL checkpointer
 (`runtime.checkpoint.open_checkpointer` with the worker's defaults: a checkpoint per step, pure steps stored
 behind the run within 10 ms and many per statement, the run ending only once all are stored; no wait for the
 WAL flush) vs with no checkpointer. Each run uses a fresh thread id; runs alternate and the median wall time
@@ -63,11 +63,16 @@ async def _measure(database_url: str) -> tuple[float, float]:
 def run() -> list[str]:
     from bench._durable import postgres_database
     from bench._segments import one_node_per_step
+    from runtime.worker.process import event_loop_factory
+
+    def on_worker_loop(url: str) -> tuple[float, float]:  # the event loop a worker process runs its runs on
+        with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+            return runner.run(_measure(url))
 
     with postgres_database() as url:
         with one_node_per_step():
-            ours, base = asyncio.run(_measure(url))
-        fused, fused_base = asyncio.run(_measure(url))
+            ours, base = on_worker_loop(url)
+        fused, fused_base = on_worker_loop(url)
     return [f"P5: {ours / base:.2f}x (target <= {TARGET}x) — run_graph per step with the PostgreSQL checkpointer "
             f"(a checkpoint per step, all stored when the run ends) vs no checkpointer, {CHAIN}-transform chain "
             f"compiled one node per step ({ours * 1e3:.2f} ms vs {base * 1e3:.2f} ms per step; checkpoint cost "

@@ -24,7 +24,7 @@ from runtime.worker.rows import Rows, open_rows
 class ProcessState:
     def __init__(self, config: WorkerConfig) -> None:
         self.config = config
-        self.runner = asyncio.Runner(loop_factory=_loop_factory())
+        self.runner = asyncio.Runner(loop_factory=event_loop_factory())
         self._stack: AsyncExitStack | None = None
         self.engine: AsyncEngine = None  # type: ignore[assignment]
         self.rows: Rows = None  # type: ignore[assignment]
@@ -78,7 +78,7 @@ class ProcessState:
         return self.runner.run(coro)
 
 
-def _loop_factory() -> Any:
+def event_loop_factory() -> Any:
     """uvloop's event loop where it is installed (it comes with uvicorn[standard], as the API server's loop)."""
     try:
         import uvloop

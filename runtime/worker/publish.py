@@ -38,7 +38,8 @@ class RedisRunPublisher:
 
     def message(self, run_id: str, task_id: str) -> str:
         """The JSON envelope kombu's Redis transport would push for ``send_task(RUN_TASK, args=[run_id])``."""
-        task = self.celery.amqp.as_task_v2(task_id, RUN_TASK, args=[run_id], kwargs={})
+        # ignore_result=None, as send_task sends it: the worker then goes by the task's own setting (ignored).
+        task = self.celery.amqp.as_task_v2(task_id, RUN_TASK, args=[run_id], kwargs={}, ignore_result=None)
         content_type, content_encoding, body = serialization.dumps(task.body, serializer="json")
         if isinstance(body, str):
             body = body.encode(content_encoding or "utf-8")
