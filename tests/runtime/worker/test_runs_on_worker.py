@@ -19,6 +19,9 @@ def test_a_run_goes_through_a_worker_and_streams_its_events(platform: Platform) 
     types = [e["type"] for e in platform.events(run["id"])]
     assert types[0] == "run_started" and types[-1] == "run_finished"
     assert types.count("node_finished") == 4
+    logs = platform.logs()
+    assert f"run {run['id']} ended: succeeded" in logs  # the worker's own line for the run
+    assert "] received" not in logs and "] succeeded in" not in logs  # Celery's two lines per task are off at INFO
 
 
 def test_a_subgraph_node_runs_the_saved_graph_of_the_workspace(platform: Platform) -> None:
