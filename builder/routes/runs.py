@@ -103,6 +103,8 @@ class RunQueue:
             await self._publisher.close()
         if self._events is not None:
             await self._events.close()
+        if self._celery is not None:
+            self._celery.close()  # its broker connections (the embedded broker's SQLite engine)
 
     async def revoke(self, task_id: str) -> None:
         if self.config.redis_url:  # the embedded broker has no broadcast; the worker sees the row instead
