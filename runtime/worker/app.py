@@ -20,7 +20,7 @@ def create_celery(config: WorkerConfig) -> Celery:
     app = Celery(f"lcnc-{config.namespace}", broker=config.broker_url, set_as_current=False)
     transport: dict[str, Any]
     if config.redis_url:
-        transport = {"visibility_timeout": config.visibility_timeout_s, "global_keyprefix": f"{config.namespace}:"}
+        transport = {"visibility_timeout": config.visibility_timeout_s, "global_keyprefix": config.broker_key_prefix}
     else:
         config.data_dir.mkdir(parents=True, exist_ok=True)
         transport = {"connect_args": {"timeout": 30}}

@@ -43,6 +43,16 @@ class WorkerConfig:
         return f"{self.namespace}.runs"
 
     @property
+    def broker_key_prefix(self) -> str:
+        """What kombu's Redis transport puts before every key of this namespace (its ``global_keyprefix``)."""
+        return f"{self.namespace}:"
+
+    @property
+    def queue_key(self) -> str:
+        """The Redis list of the queue: where a delivery is pushed and where a worker's BRPOP takes it."""
+        return self.broker_key_prefix + self.queue
+
+    @property
     def broker_url(self) -> str:
         if self.redis_url:
             return self.redis_url

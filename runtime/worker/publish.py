@@ -5,7 +5,7 @@ publish, and kombu's Redis transport builds a new client and copies its routing 
 1 ms of CPU per run here). The message is the one Celery would send: Celery builds the task headers and body
 (``app.amqp.as_task_v2``) and kombu serializes the body; only the final envelope and the ``LPUSH`` to the
 queue's list are done here, on the process's asyncio Redis client. ``tests/runtime/worker/test_publish.py``
-checks the envelope against kombu's own and has a real worker run what is sent this way.
+checks the envelope against kombu's own; every Redis-backed worker test runs tasks sent this way.
 
 The embedded broker (a SQLite file) keeps Celery's ``send_task``.
 """
@@ -32,8 +32,7 @@ class RedisRunPublisher:
             raise ValueError("RedisRunPublisher needs a Redis broker (REDIS_URL)")
         self.celery = celery
         self.config = config
-        # kombu's Redis transport prefixes every key with the transport's global_keyprefix (see create_celery).
-        self.key = f"{config.namespace}:{config.queue}"
+        self.key = config.queue_key
         self._redis = Redis.from_url(config.redis_url)
 
     def message(self, run_id: str, task_id: str) -> str:
