@@ -3,7 +3,7 @@
 The same 40-transform chain run with `runtime.engine.run_graph` in this process, as the worker runs it
 (a first delivery: `fresh=True`, on the worker's event loop): with the platform's PostgreSQL checkpointer
 (`runtime.checkpoint.open_checkpointer` with the worker's defaults: a checkpoint per step, pure steps stored
-behind the run within 10 ms and many per statement, the run ending only once all are stored; no wait for the
+behind the run within 50 ms and many per statement, the run ending only once all are stored; no wait for the
 WAL flush) vs with no checkpointer. Each run uses a fresh thread id; runs alternate and the median wall time
 per step of each side is compared. A transform step is a tiny template fill, so this is the worst case: the
 checkpoint is nearly all of a step's cost.

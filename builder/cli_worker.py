@@ -106,16 +106,62 @@ def up(
     settings = load_settings()
     if settings.auto_migrate:
         upgrade_database(settings)  # once, before two processes race to do it
-    child = subprocess.Popen(  # noqa: S603 - our own interpreter and module, fixed arguments
-        [*WORKER_COMMAND, "--concurrency", str(concurrency), "--exit-with-parent", str(os.getpid())],
-    )
+    keeper = WorkerKeeper([*WORKER_COMMAND, "--concurrency", str(concurrency), "--exit-with-parent", str(os.getpid())])
+    keeper.start()
     try:
         run_server(settings, host=host, port=port)
     finally:
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
+        keeper.stop()
+
+
+class WorkerKeeper(threading.Thread):
+    """Keeps the worker of `lcnc up` running: a worker that exits while the API serves is started again, and
+    the restart is said on stderr. Runs queued meanwhile wait in the queue; none is lost.
+
+    The first restart comes after ``RESTART_AFTER_S``; a worker that keeps exiting within a minute waits twice
+    as long each time, up to ``RESTART_MAX_S``."""
+
+    RESTART_AFTER_S = 1.0
+    RESTART_MAX_S = 30.0
+    STEADY_S = 60.0
+
+    def __init__(self, command: list[str]) -> None:
+        super().__init__(name="lcnc-worker-keeper", daemon=True)
+        self.command = command
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self.process = self._spawn()
+
+    def _spawn(self) -> subprocess.Popen:
+        return subprocess.Popen(self.command)  # noqa: S603 - our own interpreter and module, fixed arguments
+
+    def run(self) -> None:
+        delay = self.RESTART_AFTER_S
+        while True:
+            started = time.monotonic()
+            code = self.process.wait()
+            if self._stopping.is_set():
+                return
+            if time.monotonic() - started > self.STEADY_S:
+                delay = self.RESTART_AFTER_S
+            typer.echo(f"lcnc up: the worker exited (code {code}); starting it again in {delay:g} s", err=True)
+            if self._stopping.wait(delay):
+                return
+            with self._lock:
+                if self._stopping.is_set():
+                    return
+                self.process = self._spawn()
+            delay = min(delay * 2, self.RESTART_MAX_S)
+
+    def stop(self) -> None:
+        """Stop the worker (warm shutdown, then kill after 15 s) and start no other."""
+        with self._lock:
+            self._stopping.set()
+            process = self.process
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
             try:
-                child.wait(timeout=15)
+                process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+                process.kill()
+                process.wait()

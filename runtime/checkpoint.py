@@ -132,6 +132,13 @@ def _platform_saver_class() -> type:
             self.queue.forget(thread_id)
             self._fresh.discard(thread_id)
 
+        def discard(self, thread_id: str) -> None:
+            """The run's outcome is recorded (it succeeded): what is still queued or held for it is not stored."""
+            self.queue.discard(thread_id)
+            for key in [key for key in self._held if key[0] == thread_id]:
+                del self._held[key]
+            self._fresh.discard(thread_id)
+
         async def aflush(self, thread_id: str | None = None) -> None:
             """Store every queued checkpoint, then every held write (a step that ended without its next checkpoint).
 

@@ -30,7 +30,7 @@ from langgraph.checkpoint.serde.types import _DeltaSnapshot
 # Checkpoint metadata key: the node_finished events whose result the checkpoint holds.
 EVENTS_KEY = "lcnc_events"
 # The longest a pure step's checkpoint waits in the queue (the most pure work a lost worker can lose).
-WRITE_WINDOW_S = 0.01
+WRITE_WINDOW_S = 0.05
 
 _BATCH_SQL = """
     WITH cp AS (
@@ -113,9 +113,9 @@ class _Thread:
 class CheckpointQueue:
     """The queue and its writer for one saver (one per worker process)."""
 
-    def __init__(self, connection: Callable[[], Any], window_s: float = WRITE_WINDOW_S) -> None:
+    def __init__(self, connection: Callable[[], Any], window_s: float | None = None) -> None:
         self._connection = connection  # async context manager giving a psycopg AsyncConnection
-        self._window_s = window_s
+        self._window_s = WRITE_WINDOW_S if window_s is None else window_s
         self._urgent = asyncio.Event()  # someone waits: write now, not at the end of the window
         self._pending: list[QueuedCheckpoint] = []
         self._threads: dict[str, _Thread] = {}
@@ -160,6 +160,7 @@ class CheckpointQueue:
             elif self._pending:
                 self._writer = asyncio.create_task(self._write_pending())
             else:
+                self._urgent.clear()  # all is stored: the next step's checkpoint waits its window again
                 break
         if thread_id is not None:
             state = self._threads.get(thread_id)
@@ -169,6 +170,12 @@ class CheckpointQueue:
 
     def forget(self, thread_id: str) -> None:
         self._threads.pop(thread_id, None)
+
+    def discard(self, thread_id: str) -> None:
+        """Drop what is still queued of ``thread_id`` unstored, and forget the thread (its run is recorded as
+        ended: nothing will resume it). A batch already being written is stored all the same."""
+        self._pending = [item for item in self._pending if item.thread_id != thread_id]
+        self.forget(thread_id)
 
     def gate(self, thread_id: str) -> DurableGate:
         return DurableGate(self, thread_id)
@@ -183,6 +190,8 @@ class CheckpointQueue:
                             await asyncio.wait_for(self._urgent.wait(), self._window_s)
                     self._urgent.clear()
                     batch, self._pending = self._pending, []
+                    if not batch:  # what waited was discarded meanwhile (its run was recorded as ended)
+                        break
                     await self._write(conn, batch)
                     self._advance(batch)
                     batch = []

@@ -72,6 +72,7 @@ async def run_graph(
     services: RunServices | None = None,
     run_id: str | None = None,
     fresh: bool = False,
+    record_first: bool = False,
 ) -> RunOutcome:
     """Run ``spec`` with ``inputs`` (or resume a waiting run with ``resume``) and report the outcome.
 
@@ -79,6 +80,10 @@ async def run_graph(
     Without a checkpointer a graph with a human approval gets an in-memory one (its waiting run
     cannot be resumed by a later call). ``run_id`` (default: the thread id) is stamped on events.
     ``fresh`` says the thread has no checkpoints yet (a run's first delivery), which saves looking.
+    ``record_first`` (the worker, with a checkpointer that can ``discard``): when the run succeeds, the
+    checkpoints still queued behind it are left to the caller, who records the outcome first; once the run's
+    row says it succeeded nothing resumes it, so they need not be stored (``runtime.worker.execute``).
+    Otherwise every queued checkpoint is stored before this returns.
     """
     emit = safe_emitter(sink, run_id or thread_id)
     started = time.perf_counter()
@@ -127,8 +132,12 @@ async def run_graph(
                 payload = None  # answered already, then its worker was lost: continue from the checkpoint
             else:
                 return await finish(RunOutcome("failed", error=f"run '{thread_id}' is not waiting for an answer"))
-        elif durable and not fresh and _unfinished(await graph.aget_state(config)):
+        elif durable and not fresh and _unfinished(earlier := await graph.aget_state(config)):
             payload = None  # the run stopped mid-graph (its worker was lost): continue from its last checkpoint
+        elif durable and not fresh and earlier.metadata is not None:
+            # It ran to its end in an earlier delivery, whose outcome was not recorded: that end is the outcome
+            # (running it again would report every node a second time).
+            return await finish(RunOutcome("succeeded", outputs=collect_outputs(spec, earlier.values.get(OUTPUTS) or {})))
         else:
             payload = initial_state(values)
             expect_fresh = getattr(checkpointer, "expect_fresh", None) if fresh else None
@@ -139,11 +148,11 @@ async def run_graph(
         extra = {"durability": "sync" if durable else "async"} if checkpointer is not None else {}
         try:
             result = await graph.ainvoke(payload, config, context=context, **extra)
-        finally:
-            flush = getattr(checkpointer, "aflush", None)
-            if flush is not None:
-                # every queued checkpoint, then the writes of a step that did not finish (an interrupt, a failure)
-                await flush(thread_id)
+        except BaseException:
+            await _store_queued(checkpointer, thread_id)
+            raise
+        if not record_first or result.get("__interrupt__"):
+            await _store_queued(checkpointer, thread_id)
     except asyncio.CancelledError:
         await finish(RunOutcome("cancelled", error="the run was cancelled"))
         raise
@@ -165,6 +174,13 @@ async def run_graph(
                         "kind": "human_approval", **{k: v for k, v in question.items() if k != "node_id"}})
         return RunOutcome("waiting", outputs=outputs, interrupt=question)
     return await finish(RunOutcome("succeeded", outputs=outputs))
+
+
+async def _store_queued(checkpointer: Any, thread_id: str) -> None:
+    """Every queued checkpoint, then the writes of a step that did not finish (an interrupt, a failure)."""
+    flush = getattr(checkpointer, "aflush", None)
+    if flush is not None:
+        await flush(thread_id)
 
 
 def _unfinished(snapshot: Any) -> bool:

@@ -77,12 +77,13 @@ def _rag_root(data_dir: str, chroma_url: str, model_dir: str) -> RagStore:
     embedder = LocalEmbedder(model_dir or None)
     if chroma_url:
         return RagStore(url=chroma_url, embedder=embedder)
-    return RagStore(path=Path(data_dir) / "chroma", embedder=embedder)
+    return RagStore(path=Path(data_dir).resolve() / "chroma", embedder=embedder)
 
 
 def rag_store(settings: Settings, workspace_id: str) -> RagStore:
     """The workspace's view of the platform's Chroma (collections under a per-workspace prefix)."""
-    root = _rag_root(str(settings.data_dir.resolve()), settings.chroma_url, settings.embedding_model_dir)
+    # Keyed by the path as configured: every run asks, and resolving it is file system calls each time.
+    root = _rag_root(str(settings.data_dir), settings.chroma_url, settings.embedding_model_dir)
     return root.scoped(f"ws_{workspace_id}_")
 
 

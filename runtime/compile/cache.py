@@ -18,10 +18,32 @@ MAX_ENTRIES = 128
 
 _issues: OrderedDict[str, list[ValidationIssue]] = OrderedDict()
 _compiled: OrderedDict[tuple[str, int], Any] = OrderedDict()
+_parsed: OrderedDict[str, GraphSpec] = OrderedDict()  # JSON text -> the spec it holds
+_digests: OrderedDict[int, tuple[GraphSpec, str]] = OrderedDict()  # id(spec) -> (spec, digest) of parsed ones
 
 
 def spec_digest(spec: GraphSpec) -> str:
+    known = _digests.get(id(spec))
+    if known is not None and known[0] is spec:
+        return known[1]
     return hashlib.sha256(spec.model_dump_json().encode()).hexdigest()
+
+
+def spec_from_json(text: str) -> GraphSpec:
+    """The GraphSpec stored as JSON ``text`` (a run's row), validated once per distinct text.
+
+    A worker runs the same few graphs over and over: each run then costs a dict lookup instead of a JSON decode,
+    a model validation and, for the caches below, a dump and a hash. The spec is shared, like the compiled
+    graph made from it; nothing changes either.
+    """
+    spec = _parsed.get(text)
+    if spec is not None:
+        _parsed.move_to_end(text)
+        return spec
+    spec = GraphSpec.model_validate_json(text)
+    _remember(_parsed, text, spec)
+    _remember(_digests, id(spec), (spec, hashlib.sha256(text.encode()).hexdigest()))
+    return spec
 
 
 def _remember(cache: OrderedDict, key: Any, value: Any) -> Any:

@@ -117,6 +117,16 @@ class StreamSink:
                 self._unwatch()
             self._wake.set()
 
+    def drop(self) -> None:
+        """Forget every event not yet appended: the steps they report were not stored and will run again."""
+        self._queued.clear()
+        if self._unwatch is not None:
+            self._unwatch()
+            self._unwatch = None
+        if self._drain is not None:
+            self._drain.cancel()
+            self._drain = None
+
     async def flush(self) -> None:
         self.release()
         while self._drain is not None and not self._drain.done():

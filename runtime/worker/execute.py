@@ -95,14 +95,17 @@ async def execute_run(state: ProcessState, run_id: str, *, task_id: str | None) 
         return "failed"
     holding = _HoldingSink(sink)
     ran = False  # run_graph returned: the outcome is recorded below, and its final event goes out with the rest
+    # A checkpointer that can drop a run's queued checkpoints: a run that succeeds is recorded before them.
+    record_first = hasattr(state.checkpointer, "discard")
+    deferred = False  # the run succeeded with checkpoints still queued: see _record_succeeded
     trace_token = attach_carrier(claimed.trace_context)  # the run's spans join the trace of the request
     lease = state.leases.hold(run_id, asyncio.current_task())
     deadline: asyncio.Timeout | None = None
     try:
+        from runtime.compile.cache import spec_from_json
         from runtime.engine import run_graph
-        from runtime.spec import GraphSpec
 
-        spec = GraphSpec.model_validate(claimed.spec)
+        spec = spec_from_json(claimed.spec)
         if claimed.attempts > 1 and gate is not None:
             await _recover_events(state, run_id)
         services = (await config.services_factory(state, claimed.workspace_id, spec)
@@ -114,8 +117,10 @@ async def execute_run(state: ProcessState, run_id: str, *, task_id: str | None) 
         async with asyncio.timeout(config.run_timeout_s) as deadline:
             outcome = await run_graph(spec, claimed.inputs, thread_id=run_id, checkpointer=state.checkpointer,
                                       sink=traced, resume=claimed.resume, run_id=run_id, services=services,
-                                      fresh=claimed.attempts == 1 and claimed.resume is None)
+                                      fresh=claimed.attempts == 1 and claimed.resume is None,
+                                      record_first=record_first)
         ran = True
+        deferred = record_first and outcome.status == "succeeded"
     except asyncio.CancelledError:
         if not lease.lost.is_set():
             raise
@@ -133,13 +138,15 @@ async def execute_run(state: ProcessState, run_id: str, *, task_id: str | None) 
     finally:
         lease.release()
         detach(trace_token)
-        if ran:
+        if deferred:
+            pass  # its node reports wait for the row (or for their checkpoints): _record_succeeded
+        elif ran:
             sink.release()  # everything emitted may go out now; _record's flush waits for it, with the final event
         else:
             with contextlib.suppress(Exception):
                 await sink.flush()  # the events of a segment that ends here without a recorded outcome
         release = getattr(state.checkpointer, "release", None)
-        if release is not None:
+        if release is not None and not deferred:
             release(run_id)
         end_segment = getattr(state.checkpointer, "aend_segment", None)
         if end_segment is not None:  # the embedded store: no write of a cancelled run may keep the lock
@@ -151,6 +158,9 @@ async def execute_run(state: ProcessState, run_id: str, *, task_id: str | None) 
         with contextlib.suppress(Exception):
             await sink.flush()
         return await _retry(state, run_id, claimed.attempts, getattr(outcome, "error", None) or "transient error")
+    if deferred:
+        await _record_succeeded(state, sink, run_id, outputs=outcome.outputs or {}, held=holding.held)
+        return status
     await _record(state, sink, run_id, status, outputs=getattr(outcome, "outputs", None) or {},
                   error=getattr(outcome, "error", None), interrupt=getattr(outcome, "interrupt", None),
                   held=holding.held)
@@ -191,6 +201,52 @@ async def _record(
         with contextlib.suppress(Exception):
             await sink.flush()  # the segment's own events still go out
         return  # cancelled meanwhile (the canceller published run_cancelled), or taken over
+    await _publish_final(sink, status, recorded, outputs=outputs, error=error, interrupt=interrupt, held=held)
+
+
+async def _record_succeeded(state: ProcessState, sink: StreamSink, run_id: str, *, outputs: dict[str, Any],
+                            held: list[dict[str, Any]]) -> None:
+    """Record a run that succeeded before storing the checkpoints still queued behind it.
+
+    Once the row says succeeded nothing resumes the run, so those checkpoints are dropped unstored (a short run
+    then stores none), and the node reports they held go out with the final event, in one append. When the row
+    cannot be written, or has left `running` (cancelled, or taken over), the checkpoints are stored first, as
+    for any other outcome: a later delivery resumes after them and no node is reported finished twice.
+    """
+    saver = state.checkpointer
+    try:
+        try:
+            recorded = await store.finish(state.rows, run_id=run_id, status="succeeded", outputs=outputs)
+        except Exception:
+            await _store_then_publish(saver, sink, run_id)  # the run will be delivered again
+            raise
+        if recorded is None:
+            log.warning("run %s left 'running' before its outcome (succeeded) was recorded; dropped", run_id)
+            await _store_then_publish(saver, sink, run_id)
+            return
+        await _publish_final(sink, "succeeded", recorded, outputs=outputs, held=held)
+    finally:
+        saver.discard(run_id)
+
+
+async def _store_then_publish(saver: Any, sink: StreamSink, run_id: str) -> None:
+    """Store the run's queued checkpoints, then publish the reports they hold; reports of steps that cannot be
+    stored never go out (those steps run again)."""
+    try:
+        await saver.aflush(run_id)
+    except Exception:  # noqa: BLE001 - the caller goes on with what it was doing (raising, or dropping the run)
+        log.warning("run %s: could not store its last checkpoints", run_id, exc_info=True)
+        sink.drop()
+        return
+    with contextlib.suppress(Exception):
+        await sink.flush()
+
+
+async def _publish_final(
+    sink: StreamSink, status: str, recorded: dict[str, Any], *, outputs: dict[str, Any] | None = None,
+    error: str | None = None, interrupt: dict[str, Any] | None = None, held: list[dict[str, Any]] | None = None,
+) -> None:
+    """Publish the segment's final event (the engine's, or one made here) with the row's record, after the rest."""
     final_type = _FINAL_EVENT.get(status, "run_failed")
     final = [e for e in held or [] if e.get("type") == final_type]
     if not final:

@@ -58,7 +58,7 @@ def now() -> datetime:
 class Claim:
     workspace_id: str
     attempts: int
-    spec: dict[str, Any]
+    spec: str  # the run's GraphSpec as JSON text
     inputs: dict[str, Any]
     resume: Any
     trace_context: dict[str, Any] | None = None
@@ -74,7 +74,9 @@ _CLAIM = (
     .values(status="running", attempts=runs.c.attempts + 1, task_id=sa.bindparam("new_task_id"),
             lease_until=sa.bindparam("until", type_=_TS),
             started_at=sa.func.coalesce(runs.c.started_at, sa.bindparam("now", type_=_TS)))
-    .returning(runs.c.workspace_id, runs.c.attempts, runs.c.spec, runs.c.inputs, runs.c.resume, runs.c.trace_context)
+    # The spec as its JSON text: the worker parses a graph once per distinct text (runtime.compile.cache).
+    .returning(runs.c.workspace_id, runs.c.attempts, sa.cast(runs.c.spec, sa.Text).label("spec"), runs.c.inputs,
+               runs.c.resume, runs.c.trace_context)
 )
 _STATUS = sa.select(runs.c.status).where(runs.c.id == sa.bindparam("run_id"))
 _RENEW = (sa.update(runs).where(runs.c.id == sa.bindparam("run_id"), runs.c.status == "running")

@@ -108,3 +108,37 @@ def test_the_worker_of_lcnc_up_stops_when_up_is_killed(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_lcnc_up_starts_its_worker_again_when_it_dies(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "SERVICES"))}
+    env |= {"DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": "", "REDIS_URL": "", "LOCAL_MODE": "true"}
+    log_path = tmp_path / "up.log"
+    log = log_path.open("wb")
+    proc = subprocess.Popen([*LCNC, "up", "--port", str(port)], env=env, stdout=log,  # noqa: S603
+                            stderr=subprocess.STDOUT, cwd=tmp_path, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        children: list[str] = []
+        while log_path.read_bytes().count(b" ready.") < 1 or not children:
+            assert proc.poll() is None and time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.3)
+            children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,  # noqa: S603,S607
+                                      text=True).stdout.split()
+        os.kill(int(children[0]), signal.SIGKILL)  # the worker dies (an OOM kill, a crash)
+        while log_path.read_bytes().count(b" ready.") < 2:  # ...and a new one comes up
+            assert proc.poll() is None and time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.3)
+        assert b"the worker exited (code -9); starting it again" in log_path.read_bytes()
+        with httpx.Client(base_url=base, timeout=60) as client:
+            assert client.post("/api/workflow/graphs", json=fixture_graph("linear_transform")).status_code == 201
+            run = client.post(RUNS, json={"graph_id": "linear_transform", "inputs": {"name": "Again"}},
+                              params={"wait": 45})
+            assert run.status_code == 200, (run.text, log_path.read_text()[-3000:])
+            assert run.json()["outputs"] == {"greeting": "Hello, Again! Welcome aboard."}
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()

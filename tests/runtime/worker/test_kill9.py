@@ -9,7 +9,7 @@ import pytest
 
 from tests.runtime.worker.harness import Platform, chain_graph
 
-CHAIN = 150
+CHAIN = 500
 
 
 def _finished_nodes(platform: Platform, run_id: str) -> Counter:
