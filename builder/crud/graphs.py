@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select, update
@@ -47,15 +48,17 @@ async def get_graph(session: AsyncSession, *, workspace_id: str, graph_id: str) 
 
 
 _graphs, _versions = Graph.__table__.c, GraphVersion.__table__.c
-_LATEST_SPEC = select(_graphs.version, _graphs.spec).where(_graphs.workspace_id == bindparam("workspace_id"),
-                                                           _graphs.id == bindparam("graph_id"))
-_VERSION_SPEC = select(_versions.version, _versions.spec).where(_versions.workspace_id == bindparam("workspace_id"),
-                                                                _versions.graph_id == bindparam("graph_id"),
-                                                                _versions.version == bindparam("version"))
+_LATEST_SPEC = select(_graphs.version, _graphs.spec, _graphs.updated_at.label("saved_at")).where(
+    _graphs.workspace_id == bindparam("workspace_id"), _graphs.id == bindparam("graph_id"))
+_VERSION_SPEC = select(_versions.version, _versions.spec, _versions.created_at.label("saved_at")).where(
+    _versions.workspace_id == bindparam("workspace_id"), _versions.graph_id == bindparam("graph_id"),
+    _versions.version == bindparam("version"))
 
 
-async def spec_to_run(rows: Rows, *, workspace_id: str, graph_id: str, version: int | None) -> tuple[int, Any]:
-    """(version, stored spec) of a saved graph, the latest or one version: one statement, for starting a run."""
+async def spec_to_run(rows: Rows, *, workspace_id: str, graph_id: str,
+                      version: int | None) -> tuple[int, Any, datetime]:
+    """(version, stored spec, when that version was saved) of a saved graph, the latest or one version: one
+    statement, for starting a run."""
     params = {"workspace_id": workspace_id, "graph_id": graph_id}
     if version is None:
         row = await rows.one(_LATEST_SPEC, params)
@@ -65,7 +68,7 @@ async def spec_to_run(rows: Rows, *, workspace_id: str, graph_id: str, version: 
         row = await rows.one(_VERSION_SPEC, params | {"version": version})
         if row is None:
             raise NotFound(f"version {version} of graph '{graph_id}'")
-    return row["version"], row["spec"]
+    return row["version"], row["spec"], row["saved_at"]
 
 
 async def list_graphs(

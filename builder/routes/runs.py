@@ -15,12 +15,10 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from builder.crud import graphs as graph_store
 from builder.crud import runs as run_store
 from builder.db.models import Run
 from builder.deps import ContextDep, RowsDep, SessionDep
 from builder.errors import ApiError
-from builder.run_specs import runnable_spec
 from runtime.events import EventStream, StoredEvent
 from runtime.spec.models import IDENT_PATTERN
 from runtime.worker.app import create_celery, enqueue, revoke
@@ -179,13 +177,9 @@ async def start_run(
     body: RunCreate, request: Request, response: Response, rows: RowsDep, ctx: ContextDep,
     wait: Annotated[float | None, Query(ge=0, le=300, description="Wait up to this many seconds for the end.")] = None,
 ) -> RunPublic:
-    version, raw = await graph_store.spec_to_run(rows, workspace_id=ctx.workspace_id, graph_id=body.graph_id,
-                                                 version=body.version)
-    spec, spec_json = runnable_spec(raw)
-    inputs = run_store.check_inputs(spec, body.inputs)
     queue = run_queue(request)
-    run = await run_store.create_run(rows, ctx=ctx, graph_id=body.graph_id, graph_version=version, spec=spec,
-                                     spec_json=spec_json, inputs=inputs, requeue_after_s=queue.config.requeue_queued_s)
+    run = await run_store.start_run_row(rows, ctx=ctx, graph_id=body.graph_id, version=body.version,
+                                        inputs=body.inputs, requeue_after_s=queue.config.requeue_queued_s)
     await _enqueue(queue, run)  # only now: the row is committed, a worker can find it
     if wait:
         ended = await _wait(request, queue, run, wait)

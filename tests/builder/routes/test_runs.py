@@ -173,3 +173,67 @@ def test_wait_returns_202_when_the_run_does_not_end_in_time(plat: Platform) -> N
     assert response.status_code == 202 and response.json()["status"] == "queued"
     assert plat.client.post(RUNS, json={"graph_id": "linear_transform", "inputs": {"name": "A"}},
                             params={"wait": 9999}).status_code == 422
+
+
+def _row_template(plat: Platform, run_id: str) -> str:
+    """The 'greet' template of the spec stored in the run's row (what a worker will run)."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(plat.config.sync_database_url)
+    try:
+        with engine.connect() as conn:
+            spec = conn.execute(sa.text("SELECT spec FROM runs WHERE id = :id"), {"id": run_id}).scalar_one()
+    finally:
+        engine.dispose()
+    spec = json.loads(spec) if isinstance(spec, str) else spec
+    return next(node for node in spec["nodes"] if node["id"] == "greet")["config"]["template"]
+
+
+def _greeting(template: str, input_name: str = "name") -> dict[str, Any]:
+    spec = fixture_graph("linear_transform")
+    spec["nodes"][1]["config"]["template"] = template
+    spec["nodes"][0]["config"]["name"] = input_name
+    spec["inputs"][0]["name"] = input_name
+    return spec
+
+
+def test_each_start_runs_the_graph_as_saved_now_even_after_it_changed(
+    plat: Platform, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A start answers from what the last start of the graph read only while that is still what is saved."""
+    from builder.crud import graphs
+
+    reads: list[str] = []
+    read = graphs.spec_to_run
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        reads.append(kwargs["graph_id"])
+        return await read(*args, **kwargs)
+
+    monkeypatch.setattr(graphs, "spec_to_run", counted)
+    plat.create_graph(_greeting("Hello, {{ data }}!"))
+    for name in ("A", "B", "C"):
+        run = plat.start_run("linear_transform", {"name": name})
+        assert run["graph_version"] == 1 and run["inputs"] == {"name": name}
+        assert _row_template(plat, run["id"]) == "Hello, {{ data }}!"
+    assert len(reads) == 1  # the later starts inserted their row in one statement, from what the first read
+    pinned = plat.client.post(RUNS, json={"graph_id": "linear_transform", "version": 1, "inputs": {"name": "P"}})
+    assert pinned.status_code == 202 and _row_template(plat, pinned.json()["id"]) == "Hello, {{ data }}!"
+
+    # A new version, whose input is named otherwise: the old name is refused, the new one runs version 2.
+    saved = plat.client.put(f"{GRAPHS}/linear_transform", json={"spec": _greeting("Hi, {{ data }}!", "who"),
+                                                                "base_version": 1})
+    assert saved.status_code == 200, saved.text
+    old = plat.client.post(RUNS, json={"graph_id": "linear_transform", "inputs": {"name": "A"}})
+    assert old.status_code == 422 and old.json()["errors"][0]["loc"] == ["body", "inputs", "name"]
+    run = plat.start_run("linear_transform", {"who": "C"})
+    assert run["graph_version"] == 2 and _row_template(plat, run["id"]) == "Hi, {{ data }}!"
+
+    # Deleted and made again under the same id: version 1 again, with other content.
+    assert plat.client.delete(f"{GRAPHS}/linear_transform").status_code == 204
+    assert plat.client.post(RUNS, json={"graph_id": "linear_transform", "inputs": {"who": "D"}}).status_code == 404
+    plat.create_graph(_greeting("Welcome, {{ data }}!"))
+    run = plat.start_run("linear_transform", {"name": "E"})
+    assert run["graph_version"] == 1 and _row_template(plat, run["id"]) == "Welcome, {{ data }}!"
+    pinned = plat.client.post(RUNS, json={"graph_id": "linear_transform", "version": 1, "inputs": {"name": "F"}})
+    assert pinned.status_code == 202 and _row_template(plat, pinned.json()["id"]) == "Welcome, {{ data }}!"
