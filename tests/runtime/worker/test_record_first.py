@@ -95,65 +95,61 @@ def test_a_succeeded_run_is_recorded_and_its_queued_checkpoints_are_not_stored(s
     assert events[-1][store.RECORD_KEY]["attempts"] == 1
 
 
+async def _unreachable(*args: Any, **kwargs: Any) -> Any:
+    raise sa.exc.OperationalError("UPDATE runs", {}, ConnectionError("server closed the connection"))
+
+
+def _execute(state: ProcessState, *statements: str) -> None:
+    with psycopg.connect(_database(state), autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement)
+
+
+def _deliver_twice(state: ProcessState, run_id: str, monkeypatch: pytest.MonkeyPatch, *, before: str = "",
+                   between: str = "") -> dict[str, Any]:
+    """A first delivery whose outcome cannot be recorded (the row's database is unreachable for that statement),
+    then, once its lease lapsed (the sweeper would send it again), a second delivery."""
+    real_finish = store.finish
+
+    async def body() -> dict[str, Any]:
+        monkeypatch.setattr(store, "finish", _unreachable)
+        _execute(state, *[before] if before else [])
+        with pytest.raises(sa.exc.OperationalError):
+            await execute_run(state, run_id, task_id="t1")
+        seen = {"first": await _events(state, run_id), "stored": _stored_checkpoints(state, run_id),
+                "status": _row(state, run_id)["status"]}
+        monkeypatch.setattr(store, "finish", real_finish)
+        _execute(state, *[between] if between else [],
+                 f"UPDATE runs SET lease_until = now() - interval '1 second' WHERE id = '{run_id}'")
+        assert await execute_run(state, run_id, task_id="t2") == "succeeded"
+        seen["all"] = await _events(state, run_id)
+        await state.aclose()
+        return seen
+
+    return asyncio.run(body())
+
+
 def test_when_the_outcome_cannot_be_recorded_the_checkpoints_are_stored_and_the_next_delivery_ends_the_run(
     state: ProcessState, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     run_id = _insert_run(state, "b" * 32)
-    real_finish = store.finish
-
-    async def unreachable(*args: Any, **kwargs: Any) -> Any:
-        raise sa.exc.OperationalError("UPDATE runs", {}, ConnectionError("server closed the connection"))
-
-    async def body() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        monkeypatch.setattr(store, "finish", unreachable)
-        with pytest.raises(sa.exc.OperationalError):
-            await execute_run(state, run_id, task_id="t1")
-        first = await _events(state, run_id)
-        assert _stored_checkpoints(state, run_id) >= 1  # stored before the error went on: the run will come back
-        assert _row(state, run_id)["status"] == "running"
-        monkeypatch.setattr(store, "finish", real_finish)
-        with psycopg.connect(_database(state), autocommit=True) as conn:  # its lease lapses (the sweeper re-sends it)
-            conn.execute("UPDATE runs SET lease_until = now() - interval '1 second' WHERE id = %s", (run_id,))
-        assert await execute_run(state, run_id, task_id="t2") == "succeeded"
-        both = await _events(state, run_id)
-        await state.aclose()
-        return first, both
-
-    first, both = asyncio.run(body())
-    assert _finished(first) == NODES  # their checkpoints were stored, so they were reported
+    seen = _deliver_twice(state, run_id, monkeypatch)
+    assert seen["stored"] >= 1 and seen["status"] == "running"  # stored before the error went on: it comes back
+    assert _finished(seen["first"]) == NODES  # their checkpoints were stored, so they were reported
     assert _row(state, run_id) == {"status": "succeeded", "outputs": GREETING, "attempts": 2}
-    assert _finished(both) == NODES  # the second delivery ran no node again and reported none twice
-    assert [e["type"] for e in both].count("run_finished") == 1
-    assert both[-1]["type"] == "run_finished" and both[-1]["outputs"] == GREETING
+    assert _finished(seen["all"]) == NODES  # the second delivery ran no node again and reported none twice
+    assert [e["type"] for e in seen["all"]].count("run_finished") == 1
+    assert seen["all"][-1]["type"] == "run_finished" and seen["all"][-1]["outputs"] == GREETING
 
 
 def test_when_neither_the_outcome_nor_the_checkpoints_can_be_stored_no_node_is_reported_finished_twice(
     state: ProcessState, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     run_id = _insert_run(state, "c" * 32)
-    real_finish = store.finish
-
-    async def unreachable(*args: Any, **kwargs: Any) -> Any:
-        raise sa.exc.OperationalError("UPDATE runs", {}, ConnectionError("server closed the connection"))
-
-    async def body() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        monkeypatch.setattr(store, "finish", unreachable)
-        with psycopg.connect(_database(state), autocommit=True) as conn:
-            conn.execute("ALTER TABLE checkpoint_blobs RENAME TO checkpoint_blobs_gone")
-        with pytest.raises(sa.exc.OperationalError):
-            await execute_run(state, run_id, task_id="t1")
-        first = await _events(state, run_id)
-        monkeypatch.setattr(store, "finish", real_finish)
-        with psycopg.connect(_database(state), autocommit=True) as conn:
-            conn.execute("ALTER TABLE checkpoint_blobs_gone RENAME TO checkpoint_blobs")
-            conn.execute("UPDATE runs SET lease_until = now() - interval '1 second' WHERE id = %s", (run_id,))
-        assert await execute_run(state, run_id, task_id="t2") == "succeeded"
-        both = await _events(state, run_id)
-        await state.aclose()
-        return first, both
-
-    first, both = asyncio.run(body())
-    assert _finished(first) == []  # nothing of the run was stored: its nodes were not reported finished
-    assert _stored_checkpoints(state, run_id) == 0
+    seen = _deliver_twice(state, run_id, monkeypatch,
+                          before="ALTER TABLE checkpoint_blobs RENAME TO checkpoint_blobs_gone",
+                          between="ALTER TABLE checkpoint_blobs_gone RENAME TO checkpoint_blobs")
+    assert seen["stored"] == 0 and seen["status"] == "running"
+    assert _finished(seen["first"]) == []  # nothing of the run was stored: its nodes were not reported finished
     assert _row(state, run_id) == {"status": "succeeded", "outputs": GREETING, "attempts": 2}
-    assert _finished(both) == NODES  # the second delivery ran them all again, and each is reported once
+    assert _finished(seen["all"]) == NODES  # the second delivery ran them all again, and each is reported once
