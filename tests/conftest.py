@@ -21,6 +21,25 @@ def fixture_graph(name: str) -> dict[str, Any]:
     return json.loads((GRAPHS / f"{name}.json").read_text(encoding="utf-8"))
 
 
+def wait_for_a_worker(base_url: str, timeout: float = 120.0) -> None:
+    """Until the platform at ``base_url`` lists a live worker. `lcnc up` starts its worker beside the API, which
+    answers first; on a busy machine the worker can take longer to start than a test's `?wait=` allows."""
+    import time
+
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            workers = httpx.get(f"{base_url}/api/observability/services", timeout=5).json().get("workers", [])
+            if any(worker.get("status") == "ok" for worker in workers):
+                return
+        except (httpx.HTTPError, ValueError):
+            pass
+        assert time.monotonic() < deadline, f"no worker came up within {timeout:g} s"
+        time.sleep(0.3)
+
+
 def fixture_graph_names() -> list[str]:
     return sorted(path.stem for path in GRAPHS.glob("*.json"))
 

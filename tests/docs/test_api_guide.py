@@ -11,6 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.conftest import wait_for_a_worker
+
 DOC = Path(__file__).parents[2] / "docs" / "api.md"
 
 
@@ -45,6 +47,7 @@ def platform(tmp_path_factory):
             if process.poll() is not None:
                 pytest.fail("the platform exited: " + (data / "platform.log").read_text()[-2000:])
             time.sleep(0.5)
+        wait_for_a_worker(url)
         yield url
     finally:
         os.killpg(process.pid, 15)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.conftest import fixture_graph
+from tests.conftest import fixture_graph, wait_for_a_worker
 from tests.docs.test_api_guide import free_port
 
 
@@ -39,6 +39,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             if process.poll() is not None:
                 pytest.fail("the platform exited: " + (data / "platform.log").read_text()[-2000:])
             time.sleep(0.5)
+        wait_for_a_worker(url)
         yield url
     finally:
         os.killpg(process.pid, 15)
