@@ -135,9 +135,12 @@ def _platform_saver_class() -> type:
         def discard(self, thread_id: str) -> None:
             """The run's outcome is recorded (it succeeded): what is still queued or held for it is not stored."""
             self.queue.discard(thread_id)
+            self._drop_held(thread_id)
+            self.release(thread_id)
+
+        def _drop_held(self, thread_id: str) -> None:
             for key in [key for key in self._held if key[0] == thread_id]:
                 del self._held[key]
-            self._fresh.discard(thread_id)
 
         async def aflush(self, thread_id: str | None = None) -> None:
             """Store every queued checkpoint, then every held write (a step that ended without its next checkpoint).
@@ -173,8 +176,7 @@ def _platform_saver_class() -> type:
 
         async def adelete_thread(self, thread_id: str) -> None:
             await self.queue.settle()
-            for key in [key for key in self._held if key[0] == thread_id]:
-                del self._held[key]
+            self._drop_held(thread_id)
             await super().adelete_thread(thread_id)
 
         async def aput_writes(self, config: Any, writes: Any, task_id: str, task_path: str = "") -> None:

@@ -172,10 +172,9 @@ class CheckpointQueue:
         self._threads.pop(thread_id, None)
 
     def discard(self, thread_id: str) -> None:
-        """Drop what is still queued of ``thread_id`` unstored, and forget the thread (its run is recorded as
-        ended: nothing will resume it). A batch already being written is stored all the same."""
+        """Drop what is still queued of ``thread_id`` unstored (its run is recorded as ended: nothing will resume
+        it). A batch already being written is stored all the same."""
         self._pending = [item for item in self._pending if item.thread_id != thread_id]
-        self.forget(thread_id)
 
     def gate(self, thread_id: str) -> DurableGate:
         return DurableGate(self, thread_id)

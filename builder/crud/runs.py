@@ -71,15 +71,19 @@ def check_inputs(spec: GraphSpec, inputs: dict[str, Any]) -> dict[str, Any]:
 
 _RUN_COLUMNS = ("id", "task_id", "workspace_id", "graph_id", "graph_version", "spec", "status", "inputs", "attempts",
                 "created_by", "created_at", "lease_until", "trace_context")
-_INSERT_RUN = insert(Run.__table__).values({name: bindparam(f"new_{name}", type_=Run.__table__.c[name].type)
-                                            for name in _RUN_COLUMNS})
+
+
+def _run_param(name: str) -> Any:
+    return bindparam(f"new_{name}", type_=Run.__table__.c[name].type)
+
+
+_INSERT_RUN = insert(Run.__table__).values({name: _run_param(name) for name in _RUN_COLUMNS})
 
 
 def _insert_run_copying(spec: Any, *where: Any) -> Any:
     """INSERT INTO runs ... SELECT the given values and the saved ``spec`` WHERE ``where`` (one row or none)."""
     names = [name for name in _RUN_COLUMNS if name != "spec"]
-    values = [bindparam(f"new_{name}", type_=Run.__table__.c[name].type) for name in names]
-    return insert(Run.__table__).from_select([*names, "spec"], select(*values, spec).where(*where))
+    return insert(Run.__table__).from_select([*names, "spec"], select(*map(_run_param, names), spec).where(*where))
 
 
 _saved, _saved_versions = Graph.__table__.c, GraphVersion.__table__.c
