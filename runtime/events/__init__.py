@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
@@ -38,6 +39,10 @@ def open_event_stream(*, redis_url: str = "", sqlite_path: Path | None = None, p
 # (nothing is held back while the process waits on anything); a node's start then usually goes out with the
 # events around it instead of in an append of its own.
 _GATHER_TURNS = 4
+# How long a run's first append waits for the events that follow, unless its segment ends first. A short run
+# (most runs of a workflow) then appends all its events once, at its end, instead of twice; a long one shows its
+# start this much later, which nobody watching can tell.
+FIRST_APPEND_WINDOW_S = 0.02
 
 
 class Gate(Protocol):
@@ -73,6 +78,8 @@ class StreamSink:
         self._open = gate is None  # nothing to wait for
         self._wake = asyncio.Event()
         self._unwatch = gate.watch(self._wake) if gate is not None else None
+        self._first = True  # no append yet: the first waits (FIRST_APPEND_WINDOW_S) for the events after it
+        self._ending = asyncio.Event()  # the segment is over: no append waits any longer
 
     async def emit(self, event: dict[str, Any]) -> None:
         event = {**event, "run_id": self.run_id}
@@ -93,6 +100,10 @@ class StreamSink:
         return len(self._queued)
 
     async def _append_queued(self) -> None:
+        if self._first:
+            self._first = False
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._ending.wait(), FIRST_APPEND_WINDOW_S)
         while self._queued:
             for _ in range(_GATHER_TURNS):  # let the run go on to its next wait first: its events join this append
                 await asyncio.sleep(0)
@@ -111,6 +122,7 @@ class StreamSink:
 
     def release(self) -> None:
         """Stop holding events back for checkpoints (the run's segment is over): all may go out, in order."""
+        self._ending.set()
         if not self._open:
             self._open = True
             if self._unwatch is not None:

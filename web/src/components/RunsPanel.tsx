@@ -1,5 +1,5 @@
 // Run history of the open graph, the trace of a chosen run as a waterfall, a small metrics summary and the workers.
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { describeError } from '../api/client';
 import {
   getMetrics, getServices, listRuns, traceOfRun, type MetricsSummary, type ServicesPublic, type SpanPublic, type TraceDetail,
@@ -32,6 +32,23 @@ export function spanRows(spans: SpanPublic[]): Row[] {
   };
   for (const root of roots.sort(byStart)) walk(root, 0);
   return out;
+}
+
+const TRACE_LOOKS = 30;
+const TRACE_LOOK_EVERY_MS = 1000;
+const TRACE_LATE_MS = 60_000;
+
+/**
+ * When to look again for the trace of a run that has none stored yet, or null to stop looking. Spans reach
+ * the store a moment after they end (each process sends them in batches), so a run that is still going, or
+ * that ended within the last minute, is asked for again each second, a bounded number of times.
+ */
+export function traceRetryDelay(run: Pick<RunPublic, 'status' | 'finished_at'> | undefined, looks: number,
+  now: number = Date.now()): number | null {
+  if (!run || looks >= TRACE_LOOKS) return null;
+  if (['queued', 'running', 'waiting'].includes(run.status)) return TRACE_LOOK_EVERY_MS;
+  if (run.finished_at && now - Date.parse(run.finished_at) < TRACE_LATE_MS) return TRACE_LOOK_EVERY_MS;
+  return null;
 }
 
 function ms(value: number): string {
@@ -143,10 +160,33 @@ export function RunsPanel() {
   }, [graphId]);
   useEffect(refresh, [refresh, lastRunStatus]);
 
+  const chosen = useRef<string | null>(null);
+  const lookAgain = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(lookAgain.current), []);
+
   const choose = (runId: string) => {
     setSelected(runId);
     setTrace(undefined);
-    traceOfRun(runId).then(setTrace).catch((e) => { setTrace(null); setError(describeError(e)); });
+    chosen.current = runId;
+    clearTimeout(lookAgain.current);
+    const look = (looks: number) => {
+      traceOfRun(runId).then((found) => {
+        if (chosen.current !== runId) return;
+        const delay = found ? null : traceRetryDelay(runs.find((r) => r.id === runId), looks);
+        if (delay === null) {
+          setTrace(found);
+          // The run's spans are stored now: metrics drawn before they were do not count it yet.
+          if (found) getMetrics().then(setMetrics).catch(() => undefined);
+        } else {
+          lookAgain.current = setTimeout(() => look(looks + 1), delay);
+        }
+      }).catch((e) => {
+        if (chosen.current !== runId) return;
+        setTrace(null);
+        setError(describeError(e));
+      });
+    };
+    look(0);
   };
 
   if (!graphId) return <p className="muted pad">Save and run the graph to see its runs.</p>;
