@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICE_ROLES = ("gateway", "orchestrator", "agents", "tools", "rag", "sqltool", "workflow", "observability")
@@ -28,9 +28,11 @@ class Settings(BaseSettings):
     database_busy_timeout: float = Field(
         default=30.0, gt=0, description="Embedded SQLite: seconds a write waits for another process's write before "
         "the API answers 503 with Retry-After.")
-    checkpoint_synchronous_commit: bool = Field(
-        default=False, description="Run checkpoints wait for PostgreSQL's WAL flush. Off: a lost worker still loses "
-        "nothing; only a PostgreSQL crash can drop the last moments of checkpoints (those steps run again).")
+    worker_synchronous_commit: bool = Field(
+        default=False, validation_alias=AliasChoices("worker_synchronous_commit", "checkpoint_synchronous_commit"),
+        description="A worker's writes of a run (its claim, checkpoints and outcome) wait for PostgreSQL's WAL flush. "
+        "Off: a lost worker still loses nothing; only a PostgreSQL crash can drop its last moments of writes (a run "
+        "recorded then is run again from its last stored checkpoint). CHECKPOINT_SYNCHRONOUS_COMMIT is read too.")
 
     redis_url: str = ""
     redis_max_connections: int = 50

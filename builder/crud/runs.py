@@ -37,7 +37,7 @@ def worker_config(settings: Settings, **overrides: Any) -> WorkerConfig:
     values: dict[str, Any] = {"database_url": settings.resolved_database_url, "redis_url": settings.redis_url,
                               "namespace": settings.queue_namespace,
                               "data_dir": settings.data_dir, "trace_content": settings.trace_content,
-                              "checkpoint_synchronous_commit": settings.checkpoint_synchronous_commit,
+                              "synchronous_commit": settings.worker_synchronous_commit,
                               "services_factory": worker_services_factory(settings),
                               "process_init": partial(setup_worker_observability, settings)}
     return WorkerConfig(**(values | overrides))

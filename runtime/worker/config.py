@@ -31,8 +31,9 @@ class WorkerConfig:
     retry_backoff_s: float = 2.0
     retry_backoff_max_s: float = 60.0
     trace_content: bool = False  # record prompts and completions on LLM spans
-    # Checkpoint writes wait for PostgreSQL's WAL flush (see runtime.checkpoint.open_checkpointer).
-    checkpoint_synchronous_commit: bool = False
+    # The worker's writes of a run (claim, checkpoints, outcome) wait for PostgreSQL's WAL flush. Off by default:
+    # a lost worker loses nothing either way (runtime.checkpoint.open_checkpointer, runtime.worker.rows).
+    synchronous_commit: bool = False
     # Set by the platform, which knows its storage: what a run may use (secrets, tools, RAG, SQL, MCP) as an
     # async (state, workspace_id, spec) -> RunServices, and what each worker process does first (telemetry).
     services_factory: Callable[..., Any] | None = field(default=None, compare=False)

@@ -59,12 +59,13 @@ class ProcessState:
         self.engine = make_async_engine(self.config.database_url)
         stack.push_async_callback(self.engine.dispose)
         # The run row's reads and writes: single statements, straight on the driver where it is PostgreSQL.
-        self.rows = open_rows(self.config.database_url, self.engine, max_size=2)
+        self.rows = open_rows(self.config.database_url, self.engine, max_size=2,
+                              synchronous_commit=self.config.synchronous_commit)
         stack.push_async_callback(self.rows.close)
         self.events = self.config.open_events()
         stack.push_async_callback(self.events.close)
         self.checkpointer = await stack.enter_async_context(open_checkpointer(
-            self.config.database_url, synchronous_commit=self.config.checkpoint_synchronous_commit))
+            self.config.database_url, synchronous_commit=self.config.synchronous_commit))
         self._stack = stack
 
     async def aclose(self) -> None:

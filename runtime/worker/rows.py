@@ -5,6 +5,10 @@ its own transaction: no BEGIN/COMMIT round trips, no ORM unit of work.
 
 - PostgreSQL (``AsyncpgRows``): compiled once per process, then sent as a prepared statement on a small asyncpg
   pool. A statement costs one round trip and about 0.25 ms here, against about 1 ms through the SQLAlchemy engine.
+  A worker's pool commits without waiting for the WAL flush (``synchronous_commit=False``, the default of
+  ``WorkerConfig``): what it writes is visible at once and survives the loss of the worker; only a crash of
+  PostgreSQL itself can drop its last moments (the run then runs again from its last stored checkpoint, as its
+  checkpoints do). The API's pool waits for the flush: a run it answered with exists.
 - SQLite, the embedded default (``EngineRows``): through the SQLAlchemy engine, which knows how SQLite stores
   times and JSON.
 """
@@ -32,10 +36,12 @@ class Rows(Protocol):
     async def close(self) -> None: ...
 
 
-def open_rows(database_url: str, engine: AsyncEngine | None = None, *, max_size: int = 4) -> Rows:
-    """The fastest way this database offers (``engine``, the platform's, serves SQLite)."""
+def open_rows(database_url: str, engine: AsyncEngine | None = None, *, max_size: int = 4,
+              synchronous_commit: bool = True) -> Rows:
+    """The fastest way this database offers (``engine``, the platform's, serves SQLite); ``synchronous_commit``
+    False: PostgreSQL commits without waiting for the WAL flush (SQLite commits as it always does)."""
     if is_postgres(database_url):
-        return AsyncpgRows(database_url, max_size=max_size)
+        return AsyncpgRows(database_url, max_size=max_size, synchronous_commit=synchronous_commit)
     if engine is None:
         raise ValueError("SQLite rows go through the platform's SQLAlchemy engine: pass it")
     return EngineRows(engine)
@@ -93,9 +99,10 @@ async def _init_connection(connection: Any) -> None:
 class AsyncpgRows:
     """Statements as prepared statements on a small asyncpg pool (PostgreSQL)."""
 
-    def __init__(self, database_url: str, *, max_size: int = 4) -> None:
+    def __init__(self, database_url: str, *, max_size: int = 4, synchronous_commit: bool = True) -> None:
         self._dsn = postgres_conninfo(database_url)
         self._max_size = max_size
+        self._server_settings = None if synchronous_commit else {"synchronous_commit": "off"}
         self._pool: Any = None
         self._opening = asyncio.Lock()
         self._compiled: dict[int, _Compiled] = {}
@@ -116,7 +123,8 @@ class AsyncpgRows:
                 async with self._opening:
                     if self._pool is None:
                         self._pool = await asyncpg.create_pool(self._dsn, min_size=1, max_size=self._max_size,
-                                                               reset=_keep, init=_init_connection)
+                                                               reset=_keep, init=_init_connection,
+                                                               server_settings=self._server_settings)
             async with self._pool.acquire() as conn:
                 return await getattr(conn, method)(compiled.sql, *args)
         except (OSError, asyncpg.exceptions.PostgresConnectionError, asyncpg.exceptions.ConnectionDoesNotExistError,

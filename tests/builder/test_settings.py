@@ -42,3 +42,14 @@ def test_the_queue_namespace_is_shared_by_the_platform_and_its_workers(monkeypat
     assert worker_config(Settings(data_dir=tmp_path), namespace="other").queue == "other.runs"  # lcnc worker --namespace
     with pytest.raises(ValidationError, match="queue_namespace"):
         Settings(queue_namespace="a b:*")
+
+
+@pytest.mark.parametrize("name", ["WORKER_SYNCHRONOUS_COMMIT", "CHECKPOINT_SYNCHRONOUS_COMMIT"])
+def test_workers_commit_without_waiting_for_the_flush_unless_told(monkeypatch, tmp_path, name) -> None:
+    from builder.crud.runs import worker_config
+
+    assert worker_config(Settings(data_dir=tmp_path)).synchronous_commit is False
+    monkeypatch.setenv(name, "true")  # the current name, or the former one
+    settings = Settings(data_dir=tmp_path)
+    assert settings.worker_synchronous_commit is True
+    assert worker_config(settings).synchronous_commit is True

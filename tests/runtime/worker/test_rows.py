@@ -75,6 +75,48 @@ def test_the_same_statement_gives_the_same_rows_on_either_database(database_url:
     _with_rows(database_url, body)
 
 
+def test_a_worker_pool_commits_without_waiting_for_the_flush_and_the_api_pool_waits(fresh_postgres_url: str) -> None:
+    url = fresh_postgres_url.replace("postgresql://", "postgresql+asyncpg://", 1)
+    setting = sa.text("SELECT current_setting('synchronous_commit') AS value")
+
+    async def body() -> tuple[str, str]:
+        worker, api = open_rows(url, synchronous_commit=False), open_rows(url)
+        try:
+            worker_row, api_row = await worker.one(setting, {}), await api.one(setting, {})
+        finally:
+            await worker.close()
+            await api.close()
+        assert worker_row is not None and api_row is not None
+        return worker_row["value"], api_row["value"]
+
+    assert asyncio.run(body()) == ("off", "on")
+
+
+def test_a_worker_process_opens_its_rows_as_its_config_says(fresh_postgres_url: str) -> None:
+    from runtime.checkpoint import setup_checkpointer
+    from runtime.worker.config import WorkerConfig
+    from runtime.worker.process import ProcessState
+
+    url = fresh_postgres_url.replace("postgresql://", "postgresql+asyncpg://", 1)
+    setup_checkpointer(url)
+    setting = sa.text("SELECT current_setting('synchronous_commit') AS value")
+
+    async def value(synchronous_commit: bool) -> str:
+        state = ProcessState(WorkerConfig(database_url=url, synchronous_commit=synchronous_commit))
+        await state.open()
+        try:
+            row = await state.rows.one(setting, {})
+        finally:
+            await state.aclose()
+        assert row is not None
+        return row["value"]
+
+    async def both() -> tuple[str, str]:
+        return await value(False), await value(True)
+
+    assert asyncio.run(both()) == ("off", "on")
+
+
 def test_an_unreachable_postgresql_is_a_transient_error() -> None:
     async def body() -> None:
         rows = AsyncpgRows("postgresql+asyncpg://postgres@127.0.0.1:1/nowhere")
