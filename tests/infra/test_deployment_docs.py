@@ -12,7 +12,19 @@ from builder.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = (ROOT / "docs" / "deployment.md").read_text()
-SETTINGS_ENV = {name.upper() for name in Settings.model_fields}
+
+
+def _env_names() -> set[str]:
+    """Every environment name Settings reads: each field's own, and the other names a field accepts."""
+    names = set()
+    for name, field in Settings.model_fields.items():
+        names.add(name.upper())
+        choices = getattr(field.validation_alias, "choices", None) or []
+        names |= {choice.upper() for choice in choices if isinstance(choice, str)}
+    return names
+
+
+SETTINGS_ENV = _env_names()
 
 
 def section(title: str) -> str:
