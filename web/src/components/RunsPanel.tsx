@@ -6,7 +6,7 @@ import {
 } from '../api/observability';
 import type { RunPublic } from '../api/runs';
 import { useEditor } from '../store/editor';
-import { useRun } from '../store/run';
+import { isTerminal, useRun } from '../store/run';
 
 interface Row { span: SpanPublic; depth: number }
 
@@ -46,7 +46,7 @@ const TRACE_LATE_MS = 60_000;
 export function traceRetryDelay(run: Pick<RunPublic, 'status' | 'finished_at'> | undefined, looks: number,
   now: number = Date.now()): number | null {
   if (!run || looks >= TRACE_LOOKS) return null;
-  if (['queued', 'running', 'waiting'].includes(run.status)) return TRACE_LOOK_EVERY_MS;
+  if (!isTerminal(run.status)) return TRACE_LOOK_EVERY_MS;
   if (run.finished_at && now - Date.parse(run.finished_at) < TRACE_LATE_MS) return TRACE_LOOK_EVERY_MS;
   return null;
 }
