@@ -8,6 +8,7 @@ any other class cannot make the worker import or construct it.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,7 +21,14 @@ import ormsgpack
 from langgraph.checkpoint.serde._msgpack import SAFE_MSGPACK_TYPES
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
-from runtime.checkpoint_queue import CheckpointQueue, DurableGate, QueuedCheckpoint, is_inline
+from runtime.checkpoint_queue import (
+    EVENTS_KEY,
+    CheckpointQueue,
+    DurableGate,
+    QueuedCheckpoint,
+    ThreadProgress,
+    is_inline,
+)
 
 log = logging.getLogger(__name__)
 
@@ -96,26 +104,75 @@ _UPSERT_WRITES_SQL = _WRITES_SQL.format(on_conflict="UPDATE SET channel = EXCLUD
 _INSERT_WRITES_SQL = _WRITES_SQL.format(on_conflict="NOTHING")
 
 
+class HeldWrites:
+    """A saver's task writes held in memory until the step's checkpoint is stored (used by both platform savers).
+
+    The checkpoint holds the writes' effect, so the writes it supersedes are never stored. Writes of a step that
+    does not finish here (an interrupt, a failure) are stored by ``aflush``, which ``runtime.engine.run_graph``
+    calls when ``ainvoke`` returns, and before any read. A lost worker loses at most the writes of the step in
+    flight, which then runs again: a node whose writes were stored without the step's checkpoint would never run
+    again, and never be reported finished (see ``runtime.checkpoint_queue``).
+    """
+
+    def _hold_writes(self) -> None:
+        # (thread, namespace, checkpoint id) -> [(task id, task path, writes)] not yet stored
+        self._held: dict[tuple[str, str, str], list[tuple[str, str, Any]]] = {}
+
+    async def aput_writes(self, config: Any, writes: Any, task_id: str, task_path: str = "") -> None:
+        configurable = config["configurable"]
+        key = (configurable["thread_id"], configurable["checkpoint_ns"], configurable["checkpoint_id"])
+        self._held.setdefault(key, []).append((task_id, task_path, list(writes)))
+
+    def _stored_checkpoint(self, config: Any) -> None:
+        """The checkpoint of the step that ran from ``config``'s checkpoint is stored: its writes are not needed."""
+        configurable = config["configurable"]
+        self._held.pop((configurable["thread_id"], configurable["checkpoint_ns"], configurable.get("checkpoint_id")),
+                       None)
+
+    def _drop_held(self, thread_id: str) -> None:
+        for key in [key for key in self._held if key[0] == thread_id]:
+            del self._held[key]
+
+    async def _store_held(self) -> None:
+        while self._held:
+            key, batches = self._held.popitem()
+            for task_id, task_path, writes in batches:
+                try:
+                    await self._store_writes(key, task_id, task_path, writes)
+                except TypeError as exc:  # a failed node's error object: the run's record carries it
+                    log.debug("not storing the writes of task %s: %s", task_id, exc)
+
+    async def _store_writes(self, key: tuple[str, str, str], task_id: str, task_path: str, writes: Any) -> None:
+        raise NotImplementedError
+
+    async def aflush(self, thread_id: str | None = None) -> None:
+        await self._store_held()
+
+    async def aget_tuple(self, config: Any) -> Any:
+        await self.aflush()
+        return await super().aget_tuple(config)  # type: ignore[misc]
+
+    async def alist(self, config: Any, **kwargs: Any) -> Any:
+        await self.aflush()
+        async for item in super().alist(config, **kwargs):  # type: ignore[misc]
+            yield item
+
+
 def _platform_saver_class() -> type:
     """AsyncPostgresSaver whose checkpoints go through a ``CheckpointQueue``: serialized in place, stored by
     one writer task many per statement; a step waits for its own only when a node with an effect ran in it
     (see ``runtime.checkpoint_queue``).
 
-    A finished task's writes wait in memory until the step's checkpoint is written: the checkpoint holds
-    their effect, so the writes it supersedes are never sent. Writes of a step that does not finish here
-    (an interrupt, a failure) are written by ``aflush``, which ``runtime.engine.run_graph`` calls when
-    ``ainvoke`` returns, and before any read. A lost worker loses at most the writes of the step in flight,
-    which then runs again (the same as when a worker dies before a task's writes are stored). The tables,
-    rows and reads are LangGraph's own.
+    A finished task's writes wait in memory until the step's checkpoint is written (``HeldWrites``). The
+    tables, rows and reads are LangGraph's own.
     """
     from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
     from langgraph.checkpoint.postgres.base import WRITES_IDX_MAP
 
-    class PlatformPostgresSaver(AsyncPostgresSaver):
+    class PlatformPostgresSaver(HeldWrites, AsyncPostgresSaver):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            # (thread, namespace, checkpoint id) -> [(task id, task path, writes)] not yet stored
-            self._held: dict[tuple[str, str, str], list[tuple[str, str, Any]]] = {}
+            self._hold_writes()
             self.queue = CheckpointQueue(self.conn.connection)
             self._fresh: set[str] = set()
 
@@ -138,23 +195,13 @@ def _platform_saver_class() -> type:
             self._drop_held(thread_id)
             self.release(thread_id)
 
-        def _drop_held(self, thread_id: str) -> None:
-            for key in [key for key in self._held if key[0] == thread_id]:
-                del self._held[key]
-
         async def aflush(self, thread_id: str | None = None) -> None:
             """Store every queued checkpoint, then every held write (a step that ended without its next checkpoint).
 
             With ``thread_id`` (the end of a run's segment) a failed write of that run is raised here.
             """
             await self.queue.settle(thread_id)
-            while self._held:
-                key, batches = self._held.popitem()
-                for task_id, task_path, writes in batches:
-                    try:
-                        await self._store_writes(key, task_id, task_path, writes)
-                    except TypeError as exc:  # a failed node's error object: the run's record carries it
-                        log.debug("not storing the writes of task %s: %s", task_id, exc)
+            await self._store_held()
 
         def expect_fresh(self, thread_id: str) -> None:
             """``thread_id`` has no checkpoint yet (a run's first delivery): its first lookup needs no query."""
@@ -166,23 +213,12 @@ def _platform_saver_class() -> type:
                     and not configurable.get("checkpoint_id")):
                 self._fresh.discard(configurable["thread_id"])
                 return None
-            await self.aflush()
             return await super().aget_tuple(config)
-
-        async def alist(self, config: Any, **kwargs: Any) -> Any:
-            await self.aflush()
-            async for item in super().alist(config, **kwargs):
-                yield item
 
         async def adelete_thread(self, thread_id: str) -> None:
             await self.queue.settle()
             self._drop_held(thread_id)
             await super().adelete_thread(thread_id)
-
-        async def aput_writes(self, config: Any, writes: Any, task_id: str, task_path: str = "") -> None:
-            configurable = config["configurable"]
-            key = (configurable["thread_id"], configurable["checkpoint_ns"], configurable["checkpoint_id"])
-            self._held.setdefault(key, []).append((task_id, task_path, list(writes)))
 
         async def _store_writes(self, key: tuple[str, str, str], task_id: str, task_path: str, writes: Any) -> None:
             rows = self._dump_writes(*key, task_id, task_path, writes)
@@ -207,8 +243,7 @@ def _platform_saver_class() -> type:
                 checkpoint=checkpoint, config=config, metadata=dict(metadata), blobs=blobs,
                 events=self.queue.take_events(thread_id),  # what the step's nodes reported, published once stored
             )
-            # The new checkpoint holds the effect of the step's writes: they are not needed any more.
-            self._held.pop((thread_id, ns, configurable.get("checkpoint_id")), None)
+            self._stored_checkpoint(config)  # the new checkpoint holds the effect of the step's writes
             await self.queue.put(queued)
             return {"configurable": {"thread_id": thread_id, "checkpoint_ns": ns, "checkpoint_id": checkpoint["id"]}}
 
@@ -267,7 +302,14 @@ async def open_checkpointer(database_url: str, *, pool_size: int = 4,
 
 
 def _sqlite_saver_class() -> type:
-    """AsyncSqliteSaver that can end the transaction a cancelled write leaves open on its connection.
+    """AsyncSqliteSaver (the embedded store) that gates a run's events on its checkpoints, and can end the
+    transaction a cancelled write leaves open on its connection.
+
+    Each step's checkpoint is stored before the next step starts. A run's event sink asks ``gate``: a
+    ``node_finished`` event goes out only once the checkpoint holding the node's result is stored, and that
+    checkpoint's metadata carries the event (``EVENTS_KEY``), so a worker lost between the two leaves it for the
+    next delivery to publish (``runtime.worker.recover``), as on PostgreSQL. A node is reported finished exactly
+    once, whenever the worker is lost.
 
     LangGraph's saver writes, then commits, on one connection. A run cancelled between the two (its lease was
     lost, or a person cancelled it) leaves the write uncommitted: the connection then holds SQLite's write lock,
@@ -276,7 +318,43 @@ def _sqlite_saver_class() -> type:
     """
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
-    class PlatformSqliteSaver(AsyncSqliteSaver):
+    class PlatformSqliteSaver(HeldWrites, AsyncSqliteSaver):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._hold_writes()
+            self._progress: dict[str, ThreadProgress] = {}  # runs whose event sink waits on their checkpoints
+
+        def gate(self, thread_id: str) -> DurableGate:
+            """What a run's event sink waits on (see ``runtime.events.StreamSink``)."""
+            return DurableGate(self._progress.setdefault(thread_id, ThreadProgress()), thread_id)
+
+        def release(self, thread_id: str) -> None:
+            """The run's segment is over: drop what was kept about it."""
+            self._progress.pop(thread_id, None)
+
+        async def _store_writes(self, key: tuple[str, str, str], task_id: str, task_path: str, writes: Any) -> None:
+            config = {"configurable": {"thread_id": key[0], "checkpoint_ns": key[1], "checkpoint_id": key[2]}}
+            await AsyncSqliteSaver.aput_writes(self, config, writes, task_id, task_path)
+
+        async def adelete_thread(self, thread_id: str) -> None:
+            self._drop_held(thread_id)
+            await super().adelete_thread(thread_id)
+
+        async def aput(self, config: Any, checkpoint: Any, metadata: Any, new_versions: Any) -> Any:
+            progress = self._progress.get(config["configurable"]["thread_id"])
+            if progress is not None:
+                progress.queued += 1
+                events = progress.noted.pop(progress.queued, [])
+                if events:  # the metadata is stored as JSON: what the event stream writes as text is text here too
+                    metadata = {**metadata, EVENTS_KEY: json.loads(json.dumps(events, default=str))}
+            stored = await super().aput(config, checkpoint, metadata, new_versions)
+            self._stored_checkpoint(config)  # the new checkpoint holds the effect of the step's writes
+            if progress is not None:
+                progress.stored += 1
+                for event in progress.advanced:
+                    event.set()
+            return stored
+
         async def aend_segment(self) -> None:
             async with self.lock:
                 if self.conn.in_transaction:

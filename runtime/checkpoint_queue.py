@@ -101,7 +101,9 @@ class QueuedCheckpoint:
 
 
 @dataclass
-class _Thread:
+class ThreadProgress:
+    """How far the checkpoints of one thread (a run) have got, and the events each one will hold."""
+
     queued: int = 0  # checkpoints of the thread handed to the queue
     stored: int = 0  # of those, how many are stored (in order)
     effect: bool = False  # a node with an effect runs: store before the next step, until the root step is stored
@@ -118,13 +120,13 @@ class CheckpointQueue:
         self._window_s = WRITE_WINDOW_S if window_s is None else window_s
         self._urgent = asyncio.Event()  # someone waits: write now, not at the end of the window
         self._pending: list[QueuedCheckpoint] = []
-        self._threads: dict[str, _Thread] = {}
+        self._threads: dict[str, ThreadProgress] = {}
         self._writer: asyncio.Task[None] | None = None
 
-    def _thread(self, thread_id: str) -> _Thread:
+    def _thread(self, thread_id: str) -> ThreadProgress:
         state = self._threads.get(thread_id)
         if state is None:
-            state = self._threads[thread_id] = _Thread()
+            state = self._threads[thread_id] = ThreadProgress()
         return state
 
     async def put(self, item: QueuedCheckpoint) -> None:
@@ -177,7 +179,7 @@ class CheckpointQueue:
         self._pending = [item for item in self._pending if item.thread_id != thread_id]
 
     def gate(self, thread_id: str) -> DurableGate:
-        return DurableGate(self, thread_id)
+        return DurableGate(self._thread(thread_id), thread_id)
 
     async def _write_pending(self) -> None:
         batch: list[QueuedCheckpoint] = []
@@ -235,9 +237,9 @@ class CheckpointQueue:
 class DurableGate:
     """What the event sink of one run asks: which checkpoint is next, and how many are stored."""
 
-    def __init__(self, queue: CheckpointQueue, thread_id: str) -> None:
+    def __init__(self, state: ThreadProgress, thread_id: str) -> None:
         self.thread_id = thread_id
-        self._state = queue._thread(thread_id)
+        self._state = state
 
     def hold(self, event: dict[str, Any]) -> int:
         """Note ``event`` for the checkpoint that will hold what happens now; returns that checkpoint's number."""

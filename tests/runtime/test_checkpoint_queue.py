@@ -17,18 +17,7 @@ from runtime.engine import ListSink, run_graph
 from runtime.events import MemoryEventStream, StreamSink
 from runtime.spec import parse_graph
 from runtime.worker.recover import republish_lost_events
-
-
-class _Both:
-    """Every event to a list at once (what ran) and through the run's stream sink (what people see)."""
-
-    def __init__(self, sink: StreamSink) -> None:
-        self.raw = ListSink()
-        self.sink = sink
-
-    async def emit(self, event: dict[str, Any]) -> None:
-        await self.raw.emit(event)
-        await self.sink.emit(event)
+from tests.runtime.run_sinks import BothSinks, finished_nodes
 
 
 @asynccontextmanager
@@ -38,10 +27,6 @@ async def _locked_checkpoints(url: str) -> AsyncIterator[None]:
         await conn.execute("LOCK TABLE checkpoints IN EXCLUSIVE MODE")
         yield
         await conn.rollback()
-
-
-def _finished(events: list[dict[str, Any]]) -> list[str]:
-    return [event["node_id"] for event in events if event["type"] == "node_finished"]
 
 
 async def _published(stream: MemoryEventStream, run_id: str) -> list[dict[str, Any]]:
@@ -68,19 +53,19 @@ def test_pure_steps_go_on_while_their_checkpoints_wait_and_are_reported_once_sto
     async def body() -> None:
         stream = MemoryEventStream()
         async with open_checkpointer(url) as saver:
-            both = _Both(StreamSink(stream, "r1", gate=saver.gate("r1")))
+            both = BothSinks(StreamSink(stream, "r1", gate=saver.gate("r1")))
             async with _locked_checkpoints(url):
                 run = asyncio.create_task(run_graph(spec, {"text": "go"}, thread_id="r1", checkpointer=saver,
                                                     sink=both, fresh=True))
                 # Every node ran although no checkpoint could be stored...
-                await _until(lambda: _finished(both.raw.events) == nodes)
+                await _until(lambda: finished_nodes(both.raw.events) == nodes)
                 assert not run.done()  # ...and the run ends only once they are stored
                 # Nobody was told a node finished: its result is not stored yet.
-                assert _finished(await _published(stream, "r1")) == []
+                assert finished_nodes(await _published(stream, "r1")) == []
             outcome = await run
             assert outcome.status == "succeeded" and outcome.outputs == {"text": "go....."}
             await both.sink.flush()
-            assert _finished(await _published(stream, "r1")) == nodes
+            assert finished_nodes(await _published(stream, "r1")) == nodes
             saver.release("r1")
             state = await (await _compiled(spec, saver)).aget_state({"configurable": {"thread_id": "r1"}})
             assert not state.next  # the last checkpoint is the finished run
@@ -113,13 +98,13 @@ def test_a_step_with_an_effect_is_stored_before_the_next_step_starts(url: str) -
             async with _locked_checkpoints(url):
                 run = asyncio.create_task(run_graph(spec, {"args": {}}, thread_id="r2", checkpointer=saver,
                                                     sink=raw, fresh=True))
-                await _until(lambda: "calc" in _finished(raw.events))
+                await _until(lambda: "calc" in finished_nodes(raw.events))
                 await asyncio.sleep(0.3)
                 # The tool's step waits for its checkpoint: the step after it has not started.
                 assert "fmt" not in [e.get("node_id") for e in raw.events if e["type"] == "node_started"]
             outcome = await run
             assert outcome.status == "succeeded", outcome
-            assert _finished(raw.events) == ["in", "calc", "fmt", "out"]
+            assert finished_nodes(raw.events) == ["in", "calc", "fmt", "out"]
 
     asyncio.run(body())
 

@@ -50,13 +50,7 @@ def test_runs_survive_kill_9_of_their_worker_without_rerunning_finished_nodes(pl
     assert victim_run["attempts"] == 2
     finished = _finished_nodes(platform, victim)
     rerun = [node for node, count in finished.items() if count > 1]
-    if platform.database_url.startswith("postgresql"):
-        # Every node is reported finished exactly once: a node reported before the kill was stored and did not
-        # run again; one stored but not yet reported was reported by the next delivery (runtime.worker.recover).
-        assert not rerun, (rerun, sum(before.values()))
-    else:
-        # The embedded SQLite checkpointer stores each step before the next and reports nodes as they finish:
-        # at most the step in flight (finished, not yet stored: a transform and its router) ran, and was
-        # reported, twice.
-        assert len({node[1:] for node in rerun}) <= 1, (rerun, sum(before.values()))
+    # Every node is reported finished exactly once, on both stores: a node reported before the kill was stored and
+    # did not run again; one stored but not yet reported was reported by the next delivery (runtime.worker.recover).
+    assert not rerun, (rerun, sum(before.values()))
     assert finished["in"] == 1 and finished["t000"] == 1
