@@ -48,7 +48,9 @@ class BoundedSpanProcessor(SpanProcessor):
         self._queue: collections.deque[ReadableSpan] = collections.deque()
         self._lock = threading.Lock()
         self._wake = threading.Event()
-        self._flushed = threading.Event()
+        self._flushes = threading.Condition(self._lock)
+        self._flush_asked = 0  # force_flush calls so far (under _lock, like the queue)
+        self._flush_done = 0  # of those, how many the thread has drained the queue for
         self._stopped = False
         self._thread = threading.Thread(target=self._work, name="lcnc-span-export", daemon=True)
         self._thread.start()
@@ -94,22 +96,38 @@ class BoundedSpanProcessor(SpanProcessor):
         return batch
 
     def _work(self) -> None:
+        """Export full batches as they fill, and what is left once per interval (or when flushed, or stopped).
+
+        A partial batch waits for the interval even while spans keep coming: an export has a cost of its own
+        (a transaction, a round trip), and draining whatever is there after each one would turn a steady stream
+        of spans into exports of one or two spans each."""
         while True:
             self._wake.wait(self.interval_s)
             self._wake.clear()
+            with self._lock:
+                flush_upto = self._flush_asked
+                drain = flush_upto > self._flush_done or self._stopped
             while batch := self._take():
                 try:
                     self.exporter.export(batch)
                 except Exception:  # an exporter failure must never reach a run
                     log.warning("span export failed; %d spans lost", len(batch), exc_info=True)
-            self._flushed.set()
+                if not drain and len(self._queue) < self.batch_size:
+                    break  # the rest waits for the next interval or a full batch
+            with self._flushes:
+                self._flush_done = max(self._flush_done, flush_upto)
+                self._flushes.notify_all()
             if self._stopped:
                 return
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
-        self._flushed.clear()
+        """Export every span that ended before this call; False if that took longer than the timeout."""
+        with self._flushes:
+            self._flush_asked += 1
+            wanted = self._flush_asked
         self._wake.set()
-        return self._flushed.wait(timeout_millis / 1000)
+        with self._flushes:
+            return self._flushes.wait_for(lambda: self._flush_done >= wanted, timeout_millis / 1000)
 
     def shutdown(self) -> None:
         self._stopped = True

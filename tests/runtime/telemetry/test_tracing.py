@@ -117,3 +117,34 @@ def test_a_full_queue_drops_and_counts_a_batch_too() -> None:
     processor.force_flush(5000)
     assert exporter.exported + processor.dropped == 30  # the unsampled span is neither exported nor counted
     processor.shutdown()
+
+
+class SlowExporter(SpanExporter):
+    """An exporter whose every call takes a while (a transaction, a round trip), recording each batch's size."""
+
+    def __init__(self) -> None:
+        self.batches: list[int] = []
+
+    def export(self, spans):
+        import time
+
+        time.sleep(0.005)
+        self.batches.append(len(spans))
+        return SpanExportResult.SUCCESS
+
+
+def test_a_steady_stream_of_spans_is_exported_in_full_batches_not_one_or_two_at_a_time() -> None:
+    import time
+
+    exporter = SlowExporter()
+    processor = BoundedSpanProcessor(exporter, max_queue=1000, batch_size=50, interval_s=5)
+    provider = TracerProvider()
+    provider.add_span_processor(processor)
+    test_tracer = provider.get_tracer("t")
+    for i in range(300):  # a span every 0.5 ms: several end during each export
+        test_tracer.start_span(f"s{i}").end()
+        time.sleep(0.0005)
+    assert exporter.batches and all(size == 50 for size in exporter.batches), exporter.batches
+    assert processor.force_flush(5000)
+    assert sum(exporter.batches) == 300  # the rest went out with the flush
+    processor.shutdown()
