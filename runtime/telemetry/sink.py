@@ -21,7 +21,7 @@ from opentelemetry.sdk.trace import Event
 from opentelemetry.trace import Span, Status, StatusCode
 
 from runtime.telemetry import metrics
-from runtime.telemetry.tracing import FinishedSpans, SpanRecord, tracer
+from runtime.telemetry.tracing import SpanRecord, finished_spans, tracer
 
 FLUSH_NODES = 256
 FLUSH_AFTER_S = 1.0
@@ -51,7 +51,7 @@ class TelemetrySink:
         self.workspace_id = workspace_id
         self.record_content = record_content
         self._tracer = tracer("lcnc.runtime")
-        self._finished = FinishedSpans("lcnc.runtime")
+        self._finished = finished_spans("lcnc.runtime")
         self._run: Span | None = None
         self._run_context: trace.SpanContext | None = None  # set while the run span is sampled
         self._open: dict[str, _Open] = {}

@@ -194,6 +194,18 @@ def tracer(name: str = "lcnc") -> trace.Tracer:
     return cached[1]
 
 
+_FINISHED: dict[str, tuple[trace.TracerProvider, FinishedSpans]] = {}
+
+
+def finished_spans(name: str = "lcnc") -> FinishedSpans:
+    """The ``FinishedSpans`` of tracer ``name`` of the current provider, made once per provider (as ``tracer``)."""
+    provider = trace.get_tracer_provider()
+    cached = _FINISHED.get(name)
+    if cached is None or cached[0] is not provider:
+        cached = _FINISHED[name] = (provider, FinishedSpans(name, provider))
+    return cached[1]
+
+
 SpanRecord = tuple[str, int, int, int, dict[str, Any], "Status | None", tuple[Event, ...]]
 """A finished child span: ``(name, span_id or 0 for a new one, start_ns, end_ns, attributes, status, events)``."""
 
