@@ -351,8 +351,7 @@ def _sqlite_saver_class() -> type:
             self._stored_checkpoint(config)  # the new checkpoint holds the effect of the step's writes
             if progress is not None:
                 progress.stored += 1
-                for event in progress.advanced:
-                    event.set()
+                progress.wake()
             return stored
 
         async def aend_segment(self) -> None:

@@ -111,6 +111,11 @@ class ThreadProgress:
     advanced: set[asyncio.Event] = field(default_factory=set)
     noted: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # checkpoint number -> its events
 
+    def wake(self) -> None:
+        """Tell the run's event sink that more of its checkpoints are stored."""
+        for event in self.advanced:
+            event.set()
+
 
 class CheckpointQueue:
     """The queue and its writer for one saver (one per worker process)."""
@@ -230,8 +235,7 @@ class CheckpointQueue:
             if state is not None:
                 state.stored += 1
         for state in self._threads.values():
-            for event in state.advanced:
-                event.set()
+            state.wake()
 
 
 class DurableGate:

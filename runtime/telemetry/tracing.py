@@ -183,27 +183,27 @@ def setup_tracing(
 
 
 _TRACERS: dict[str, tuple[trace.TracerProvider, trace.Tracer]] = {}
+_FINISHED: dict[str, tuple[trace.TracerProvider, FinishedSpans]] = {}
+
+
+def _per_provider(cache: dict[str, tuple[trace.TracerProvider, Any]], name: str,
+                  make: Callable[[trace.TracerProvider], Any]) -> Any:
+    """``make(provider)`` for the current provider, made once per provider and name."""
+    provider = trace.get_tracer_provider()
+    cached = cache.get(name)
+    if cached is None or cached[0] is not provider:
+        cached = cache[name] = (provider, make(provider))
+    return cached[1]
 
 
 def tracer(name: str = "lcnc") -> trace.Tracer:
     """The tracer ``name`` of the current provider, made once per provider (the SDK builds a new one per call)."""
-    provider = trace.get_tracer_provider()
-    cached = _TRACERS.get(name)
-    if cached is None or cached[0] is not provider:
-        cached = _TRACERS[name] = (provider, provider.get_tracer(name))
-    return cached[1]
-
-
-_FINISHED: dict[str, tuple[trace.TracerProvider, FinishedSpans]] = {}
+    return _per_provider(_TRACERS, name, lambda provider: provider.get_tracer(name))
 
 
 def finished_spans(name: str = "lcnc") -> FinishedSpans:
     """The ``FinishedSpans`` of tracer ``name`` of the current provider, made once per provider (as ``tracer``)."""
-    provider = trace.get_tracer_provider()
-    cached = _FINISHED.get(name)
-    if cached is None or cached[0] is not provider:
-        cached = _FINISHED[name] = (provider, FinishedSpans(name, provider))
-    return cached[1]
+    return _per_provider(_FINISHED, name, lambda provider: FinishedSpans(name, provider))
 
 
 SpanRecord = tuple[str, int, int, int, dict[str, Any], "Status | None", tuple[Event, ...]]
