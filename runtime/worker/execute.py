@@ -74,6 +74,7 @@ def is_transient(exc: BaseException) -> bool:
 async def execute_run(state: ProcessState, run_id: str, *, task_id: str | None) -> str | Retry:
     """One delivery of ``run_id``. Returns what happened: skip, busy, a final status, or Retry."""
     config = state.config
+    began = time.perf_counter()
     await state.open()
     try:
         claimed = await store.claim(state.rows, run_id=run_id, task_id=task_id, lease_s=config.lease_s)
@@ -112,8 +113,9 @@ async def execute_run(state: ProcessState, run_id: str, *, task_id: str | None) 
                     if config.services_factory is not None else _services(state, claimed.workspace_id))
         traced = TelemetrySink(holding, graph_id=spec.id, workspace_id=claimed.workspace_id,
                                record_content=config.trace_content)
-        log.info("run %s of graph %s started (delivery %d)", run_id, spec.id, claimed.attempts,
-                 extra={"run_id": run_id})
+        # One line per run at INFO, when it ends; its start is worth a line of its own on a later delivery only.
+        log.log(logging.INFO if claimed.attempts > 1 else logging.DEBUG, "run %s of graph %s started (delivery %d)",
+                run_id, spec.id, claimed.attempts, extra={"run_id": run_id})
         async with asyncio.timeout(config.run_timeout_s) as deadline:
             outcome = await run_graph(spec, claimed.inputs, thread_id=run_id, checkpointer=state.checkpointer,
                                       sink=traced, resume=claimed.resume, run_id=run_id, services=services,
@@ -152,7 +154,8 @@ async def execute_run(state: ProcessState, run_id: str, *, task_id: str | None) 
         if end_segment is not None:  # the embedded store: no write of a cancelled run may keep the lock
             await end_segment()
     status = getattr(outcome, "status", "failed")
-    log.info("run %s ended: %s", run_id, status, extra={"run_id": run_id})
+    log.info("run %s ended: %s (graph %s, delivery %d, %.1f ms)", run_id, status, spec.id, claimed.attempts,
+             (time.perf_counter() - began) * 1000, extra={"run_id": run_id})
     if status == "failed" and getattr(outcome, "retryable", False) and claimed.attempts < config.max_attempts:
         # A transient provider error the engine marked retryable: run again later from the last checkpoint.
         with contextlib.suppress(Exception):

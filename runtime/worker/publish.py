@@ -17,6 +17,7 @@ import json
 import uuid
 from typing import Any
 
+from celery.utils.nodenames import anon_nodename
 from kombu import serialization
 from redis.asyncio import Redis
 
@@ -34,11 +35,15 @@ class RedisRunPublisher:
         self.config = config
         self.key = config.queue_key
         self._redis = Redis.from_url(config.redis_url)
+        self._origin = anon_nodename()  # this process's node name, as Celery stamps on what it sends
 
     def message(self, run_id: str, task_id: str) -> str:
         """The JSON envelope kombu's Redis transport would push for ``send_task(RUN_TASK, args=[run_id])``."""
         # ignore_result=None, as send_task sends it: the worker then goes by the task's own setting (ignored).
-        task = self.celery.amqp.as_task_v2(task_id, RUN_TASK, args=[run_id], kwargs={}, ignore_result=None)
+        # The reprs and the origin are the ones Celery would compute (a run id's repr is never shortened); given,
+        # they cost no saferepr per message.
+        task = self.celery.amqp.as_task_v2(task_id, RUN_TASK, args=[run_id], kwargs={}, ignore_result=None,
+                                           argsrepr=repr([run_id]), kwargsrepr="{}", origin=self._origin)
         content_type, content_encoding, body = serialization.dumps(task.body, serializer="json")
         if isinstance(body, str):
             body = body.encode(content_encoding or "utf-8")
