@@ -123,6 +123,9 @@ async def execute_run(state: ProcessState, run_id: str, *, task_id: str | None) 
                                       record_first=record_first)
         ran = True
         deferred = record_first and outcome.status == "succeeded"
+        # In the run's trace, as the rest of its lines (the trace view shows them with its spans).
+        log.info("run %s ended: %s (graph %s, delivery %d, %.1f ms)", run_id, outcome.status, spec.id,
+                 claimed.attempts, (time.perf_counter() - began) * 1000, extra={"run_id": run_id})
     except asyncio.CancelledError:
         if not lease.lost.is_set():
             raise
@@ -154,8 +157,6 @@ async def execute_run(state: ProcessState, run_id: str, *, task_id: str | None) 
         if end_segment is not None:  # the embedded store: no write of a cancelled run may keep the lock
             await end_segment()
     status = getattr(outcome, "status", "failed")
-    log.info("run %s ended: %s (graph %s, delivery %d, %.1f ms)", run_id, status, spec.id, claimed.attempts,
-             (time.perf_counter() - began) * 1000, extra={"run_id": run_id})
     if status == "failed" and getattr(outcome, "retryable", False) and claimed.attempts < config.max_attempts:
         # A transient provider error the engine marked retryable: run again later from the last checkpoint.
         with contextlib.suppress(Exception):

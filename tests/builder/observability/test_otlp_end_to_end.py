@@ -133,7 +133,7 @@ def test_one_trace_from_the_request_to_the_last_node(receiver, platform) -> None
         deadline = time.monotonic() + 15  # the worker's log store writes in the background, once a second
         while True:
             logs = api.get("/api/observability/logs", params={"run_id": run_id}).json()
-            if any(line["trace_id"] == trace_id and "started" in line["message"] for line in logs):
+            if any(line["trace_id"] == trace_id and f"run {run_id} ended: succeeded" in line["message"] for line in logs):
                 break
             assert time.monotonic() < deadline, logs
             time.sleep(0.5)
