@@ -38,7 +38,8 @@ def export_project(
     zip_file: Annotated[Path | None, typer.Option("--zip", help="Write the project as this zip file.")] = None,
     name: Annotated[str | None, typer.Option(help="Project and Kubernetes name (default: the graph id).")] = None,
     image: Annotated[str | None, typer.Option(help="Container image (default: NAME:VERSION).")] = None,
-    graphs: Annotated[Path | None, typer.Option(help="Folder of graph JSON files that subgraph nodes refer to.",
+    graphs: Annotated[Path | None, typer.Option(help="Folder of graph JSON files that subgraph nodes and graph "
+                                                     "tools (graph.<id>) refer to.",
                                                 exists=True, file_okay=False)] = None,
     tools: Annotated[Path | None, typer.Option(help="JSON file of the HTTP tools the graph calls: {\"http.<name>\": "
                                                     "{method, url, ...}} or the list GET /api/tools/http answers.",

@@ -1,5 +1,5 @@
 """What an exported project needs from its workspace besides the graph: the saved graphs its subgraph nodes run
-and the definitions of the workspace tools its agents and tool nodes call.
+and its agents and tool nodes call as tools, and the definitions of the workspace tools its agents and tool nodes call.
 
 ``codegen.render_project`` is pure, so the export route and deploy resolve these here and pass them in
 ``ProjectOptions``. A tool id the workspace does not have is a 422 naming the node and the tool, before anything
@@ -15,11 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from builder.crud import graphs as graph_store
-from builder.db.models import HttpTool, McpServerRow, SqlConnectionRow
+from builder.db.models import Graph, HttpTool, McpServerRow, SqlConnectionRow
 from builder.errors import ApiError, InvalidGraph, NotFound
 from builder.settings import Settings
 from codegen import ProjectOptions
-from codegen.context import ToolUse, tool_problem, tool_uses
+from codegen.context import ToolUse, graph_tools_of, tool_problem, tool_uses
 from codegen.options import HttpToolDefinition
 from runtime.spec import GraphSpec
 from runtime.validate import ValidationIssue
@@ -28,19 +28,29 @@ MAX_SUBGRAPHS = 50
 
 
 async def saved_subgraphs(session: AsyncSession, workspace_id: str, spec: GraphSpec) -> dict[str, GraphSpec]:
-    """The saved graphs that subgraph nodes refer to (pinned version or latest), transitively."""
+    """The saved graphs the export runs besides ``spec``, transitively: those its subgraph nodes refer to (pinned
+    version or latest) and those its agents and tool nodes call as tools (``graph.<id>``: the latest, as a run on
+    the platform calls them). A missing subgraph is a 422 naming the node; a missing graph tool is left to
+    ``workspace_tools``, which names the node and the tool."""
     found: dict[str, GraphSpec] = {}
     pending = [spec]
     while pending:
         for node in pending.pop().nodes:
+            for graph_id in graph_tools_of(node):
+                if graph_id in found or graph_id == spec.id:
+                    continue
+                _check_count(found)
+                row = await session.get(Graph, (workspace_id, graph_id))
+                if row is not None:
+                    found[graph_id] = GraphSpec.model_validate(row.spec)
+                    pending.append(found[graph_id])
             if node.kind != "subgraph" or node.config.get("graph_id") in found:
                 continue
             graph_id, version = str(node.config.get("graph_id")), node.config.get("version")
-            if len(found) >= MAX_SUBGRAPHS:
-                raise ApiError(422, f"more than {MAX_SUBGRAPHS} subgraphs", [{"loc": ["graph"], "msg": "too many"}])
+            _check_count(found)
             try:
                 if version is None:
-                    row: Any = await graph_store.get_graph(session, workspace_id=workspace_id, graph_id=graph_id)
+                    row = await graph_store.get_graph(session, workspace_id=workspace_id, graph_id=graph_id)
                 else:
                     row = await graph_store.get_version(session, workspace_id=workspace_id, graph_id=graph_id,
                                                         version=int(version))
@@ -51,6 +61,12 @@ async def saved_subgraphs(session: AsyncSession, workspace_id: str, spec: GraphS
             found[graph_id] = GraphSpec.model_validate(row.spec)
             pending.append(found[graph_id])
     return found
+
+
+def _check_count(found: dict[str, GraphSpec]) -> None:
+    if len(found) >= MAX_SUBGRAPHS:
+        raise ApiError(422, f"more than {MAX_SUBGRAPHS} subgraphs and graph tools",
+                       [{"loc": ["graph"], "msg": "too many"}])
 
 
 def http_definition(row: HttpTool) -> HttpToolDefinition:
@@ -92,6 +108,9 @@ async def workspace_tools(session: AsyncSession, settings: Settings, workspace_i
             servers = servers if servers is not None else await mcp_server_names(session, settings, workspace_id)
             server = rest.partition(".")[0]
             problem = f"no MCP server named '{server}' is registered" if server not in servers else None
+        elif kind == "graph":
+            known = rest in subgraphs or rest == spec.id
+            problem = None if known else "this workspace has no graph of that name"
         else:
             problem = tool_problem(use.tool_id, ProjectOptions())
         if problem is not None:

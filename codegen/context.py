@@ -19,6 +19,8 @@ from runtime.nodes._providers import DEFAULT_KEY_SECRETS
 from runtime.nodes._tools import BUILTIN_TOOLS
 from runtime.nodes.base import NodeKind
 from runtime.nodes.registry import KINDS
+from runtime.spec.as_tool import TOOL_PREFIX as GRAPH_TOOL_PREFIX
+from runtime.spec.as_tool import graph_description, graph_parameters
 from runtime.spec.models import IDENT_PATTERN, GraphSpec, NodeSpec
 
 ANNOTATIONS = {
@@ -84,7 +86,7 @@ class ToolUse:
 def tool_uses(spec: GraphSpec, subgraphs: list[GraphSpec]) -> list[ToolUse]:
     """Every tool id the nodes name (agents' ``tools`` lists, tool nodes' ``tool``), as the platform reads them."""
     uses = []
-    for graph in [spec, *subgraphs]:
+    for graph in [spec, *(sub for sub in subgraphs if sub.id != spec.id)]:  # a graph may call itself as a tool
         graph_id = None if graph is spec else graph.id
         for node in graph.nodes:
             tools = node.config.get("tools")
@@ -95,8 +97,9 @@ def tool_uses(spec: GraphSpec, subgraphs: list[GraphSpec]) -> list[ToolUse]:
     return uses
 
 
-def tool_problem(tool_id: str, options: ProjectOptions) -> str | None:
-    """Why the project cannot give ``tool_id`` to the graph's nodes, or None when it can."""
+def tool_problem(tool_id: str, options: ProjectOptions, root_id: str | None = None) -> str | None:
+    """Why the project cannot give ``tool_id`` to the graph's nodes, or None when it can (``root_id``: the
+    exported graph, which may call itself as a tool)."""
     kind, _, rest = tool_id.partition(".")
     if kind == "builtin":
         return None if tool_id in BUILTIN_TOOLS else "there is no such built-in tool"
@@ -108,14 +111,17 @@ def tool_problem(tool_id: str, options: ProjectOptions) -> str | None:
         server, _, name = rest.partition(".")
         return None if _IDENT.match(server) and name else "expected mcp.<server>.<tool>"
     if kind == "graph":
-        return "saved graphs as tools are not exported yet; call the graph with a subgraph node instead"
+        if rest in options.subgraphs or rest == root_id:
+            return None
+        return f"the saved graph '{rest}' was not given to the export"
     return "unknown kind of tool"
 
 
-def _tools(uses: list[ToolUse], options: ProjectOptions) -> dict[str, Any]:
-    """The workspace tools the project carries, by kind; the HTTP tools' definitions as plain data."""
+def _tools(uses: list[ToolUse], options: ProjectOptions, graphs: dict[str, GraphSpec] | None = None) -> dict[str, Any]:
+    """The workspace tools the project carries, by kind; the HTTP tools' definitions as plain data, and the
+    saved graphs called as tools (``graphs``: the specs the project runs, by id) with what the model is told."""
     ids = sorted({use.tool_id for use in uses})
-    http, sql, mcp = [], [], []
+    http, sql, mcp, graph = [], [], [], []
     for tool_id in ids:
         kind, _, rest = tool_id.partition(".")
         if kind == "http":
@@ -125,8 +131,11 @@ def _tools(uses: list[ToolUse], options: ProjectOptions) -> dict[str, Any]:
         elif kind == "mcp":
             server, _, name = rest.partition(".")
             mcp.append({"id": tool_id, "server": server, "tool": name})
+        elif kind == "graph" and graphs is not None and rest in graphs:
+            graph.append({"id": tool_id, "graph_id": rest, "description": graph_description(graphs[rest]),
+                          "parameters": graph_parameters(graphs[rest])})
     kinds = tuple(kind for kind, items in (("http", http), ("sql", sql), ("mcp", mcp)) if items)
-    return {"ids": ids, "http": http, "sql": sql, "mcp": mcp, "kinds": kinds,
+    return {"ids": ids, "http": http, "sql": sql, "mcp": mcp, "graph": graph, "kinds": kinds,
             "builtin": [tool_id for tool_id in ids if tool_id.startswith("builtin.")]}
 
 
@@ -280,14 +289,22 @@ def runs_one_node_at_a_time(spec: GraphSpec) -> bool:
 
 
 def subgraph_closure(spec: GraphSpec, available: dict[str, GraphSpec]) -> list[GraphSpec]:
-    """The saved graphs the subgraph nodes of ``spec`` run, transitively, in a stable order.
+    """The saved graphs that ``spec`` runs, transitively, in a stable order: those of its subgraph nodes, and
+    those its agents and tool nodes call as tools (``graph.<id>``, ``spec`` itself included when it calls itself).
 
-    Raises ValueError naming the node when one is missing or when graphs call each other in a cycle.
+    Raises ValueError naming the node when a subgraph is missing or when subgraph nodes call each other in a
+    cycle. A graph tool may call its caller (each call is a run of its own, bounded in depth); one that is
+    missing is left to ``tool_problem``.
     """
     found: dict[str, GraphSpec] = {}
 
     def visit(current: GraphSpec, chain: tuple[str, ...]) -> None:
         for node in current.nodes:
+            for graph_id in graph_tools_of(node):
+                target = available.get(graph_id) or (spec if graph_id == spec.id else None)
+                if target is not None and graph_id not in found:
+                    found[graph_id] = target
+                    visit(target, (graph_id,))
             if node.kind != "subgraph":
                 continue
             graph_id = str(node.config.get("graph_id"))
@@ -302,6 +319,14 @@ def subgraph_closure(spec: GraphSpec, available: dict[str, GraphSpec]) -> list[G
 
     visit(spec, (spec.id,))
     return [found[graph_id] for graph_id in sorted(found)]
+
+
+def graph_tools_of(node: Any) -> list[str]:
+    """The ids of the saved graphs a node calls as tools."""
+    named = node.config.get("tools") if isinstance(node.config.get("tools"), list) else []
+    if node.kind == "tool":
+        named = [*named, node.config.get("tool")]
+    return [tool[len(GRAPH_TOOL_PREFIX):] for tool in named if isinstance(tool, str) and tool.startswith(GRAPH_TOOL_PREFIX)]
 
 
 def _subgraphs(spec: GraphSpec, options: ProjectOptions) -> list[dict[str, Any]]:
@@ -426,7 +451,7 @@ def build(spec: GraphSpec, options: ProjectOptions, third_party: list[str] | Non
     kinds = all_kinds(spec, options)
     graphs = [spec, *subgraph_closure(spec, options.subgraphs)]
     uses = tool_uses(spec, graphs[1:])
-    tools = _tools(uses, options)
+    tools = _tools(uses, options, {graph.id: graph for graph in graphs})
     secrets = _secrets(graphs, tools["http"])
     inputs = _io_fields(spec.inputs)
     outputs = _io_fields(spec.outputs)

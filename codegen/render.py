@@ -64,7 +64,7 @@ def check_exportable(spec: GraphSpec, options: ProjectOptions) -> None:
             raise ExportError(f"subgraph '{sub.id}' cannot be exported: {issues[0]}", issues)
     tool_issues = []
     for use in ctx_builder.tool_uses(spec, subgraphs):
-        problem = ctx_builder.tool_problem(use.tool_id, options)
+        problem = ctx_builder.tool_problem(use.tool_id, options, root_id=spec.id)
         if problem is not None:
             inside = f" (in subgraph '{use.graph_id}')" if use.graph_id is not None else ""
             tool_issues.append(ValidationIssue(

@@ -22,10 +22,10 @@ from starlette.types import Receive, Scope, Send
 from builder.context import current_context
 from builder.db.models import Graph
 from builder.errors import ApiError
-from builder.tools.catalogue import graph_parameters
 from builder.tools.run_services import build_run_services
 from runtime.nodes._mcp import McpError, check_against_schema
 from runtime.spec import GraphSpec
+from runtime.spec.as_tool import graph_parameters
 
 log = logging.getLogger(__name__)
 MAX_TOOLS = 1000

@@ -25,22 +25,9 @@ from runtime.nodes._sql.tool import PARAMETERS as SQL_PARAMETERS
 from runtime.nodes._sql.tool import sql_tool
 from runtime.nodes._tools import BUILTIN_TOOLS, Tool
 from runtime.spec import GraphSpec
+from runtime.spec.as_tool import graph_description, graph_parameters, graph_tool_id
 
 log = logging.getLogger(__name__)
-_TYPES = {"text": "string", "number": "number", "boolean": "boolean", "json": None, "messages": "array",
-          "documents": "array", "any": None}
-
-
-def graph_parameters(spec: GraphSpec) -> dict[str, Any]:
-    """JSON Schema of a graph's inputs, for using the graph as a tool."""
-    properties: dict[str, Any] = {}
-    for field in spec.inputs:
-        prop: dict[str, Any] = {"description": field.description} if field.description else {}
-        if _TYPES.get(field.type):
-            prop["type"] = _TYPES[field.type]
-        properties[field.name] = prop
-    required = [field.name for field in spec.inputs if field.required and field.default is None]
-    return {"type": "object", "properties": properties, "required": required, "additionalProperties": False}
 
 
 def graph_tool(spec: GraphSpec, services_factory: Any) -> Tool:
@@ -56,7 +43,7 @@ def graph_tool(spec: GraphSpec, services_factory: Any) -> Tool:
         outputs = outcome.outputs
         return next(iter(outputs.values())) if len(outputs) == 1 else outputs
 
-    return Tool(id=f"graph.{spec.id}", description=spec.description or spec.name, call=call,
+    return Tool(id=graph_tool_id(spec.id), description=graph_description(spec), call=call,
                 parameters=graph_parameters(spec))
 
 
@@ -79,7 +66,7 @@ async def list_catalogue(session: AsyncSession, settings: Settings, workspace_id
     for graph in (await session.execute(select(Graph).where(Graph.workspace_id == workspace_id)
                                         .order_by(Graph.id))).scalars():
         spec = GraphSpec.model_validate(graph.spec)
-        items.append(entry(f"graph.{graph.id}", "graph", spec.description or spec.name, graph_parameters(spec)))
+        items.append(entry(graph_tool_id(graph.id), "graph", graph_description(spec), graph_parameters(spec)))
     if include_mcp:
         registry = await mcp_registry(session, settings, workspace_id)
         for name in sorted(registry.servers):

@@ -9,9 +9,7 @@ zip that ``GET /api/workflow/graphs/{id}/project`` answers. The served process r
 
 from __future__ import annotations
 
-import io
 import uuid
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,8 +18,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from builder.settings import Settings
-from runtime.engine import ListSink, run_graph
 from runtime.spec import parse_graph
+from tests.codegen.platform_side import export_project, run_on_platform
 from tests.codegen.test_service_kinds import run_served, served
 from tests.runtime.nodes.http_server import Recorder, serve
 
@@ -91,37 +89,12 @@ def platform(tmp_path: Path, echo: tuple[str, Recorder], shop_url: str) -> Itera
         yield client
 
 
-def _run_on_platform(client: TestClient, inputs: dict[str, Any]) -> dict[str, Any]:
-    from builder.tools.run_services import build_run_services
-
-    app = client.app
-    spec = parse_graph(_graph())
-
-    async def run() -> dict[str, Any]:
-        services = await build_run_services(app.state.sessionmaker, app.state.settings,  # type: ignore[attr-defined]
-                                            app.state.local_context.workspace_id, spec)  # type: ignore[attr-defined]
-        sink = ListSink()
-        outcome = await run_graph(spec, inputs, thread_id="platform", sink=sink, services=services)
-        return {"status": outcome.status, "outputs": outcome.outputs, "error": outcome.error,
-                "events": [[e["type"], e.get("node_id")] for e in sink.events]}
-
-    return client.portal.call(run)  # type: ignore[union-attr]
-
-
-def _export(client: TestClient, root: Path) -> Path:
-    response = client.get("/api/workflow/graphs/ws_tools/project")
-    assert response.status_code == 200, response.text
-    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
-        archive.extractall(root)
-    return root / "ws-tools"
-
-
 def test_an_exported_agent_calls_the_workspace_tools_like_the_platform(
         platform: TestClient, echo: tuple[str, Recorder], shop_url: str, tmp_path: Path) -> None:
     _base, recorder = echo
     inputs = {"question": "Paris 12"}
     recorder.requests.clear()
-    on_platform = _run_on_platform(platform, inputs)
+    on_platform = run_on_platform(platform, parse_graph(_graph()), inputs)
     platform_requests = list(recorder.requests)
     assert on_platform["status"] == "succeeded", on_platform["error"]
     # The tools really ran: the HTTP tool's answer, the SQL rows and the refused write are in the conversation.
@@ -131,7 +104,7 @@ def test_an_exported_agent_calls_the_workspace_tools_like_the_platform(
     assert on_platform["outputs"]["looked_up"]["query"] == {"city": ["Paris 12"]}
     assert len(platform_requests) == 2 and platform_requests[0]["headers"]["X-City"] == "Paris 12"
 
-    folder = _export(platform, tmp_path)
+    folder = export_project(platform, "ws_tools", tmp_path, "ws-tools")
     assert KEY not in (folder / "app" / "tools.py").read_text()  # the token is a secret name in the project
     recorder.requests.clear()
     with served(folder, SSRF_ALLOWLIST='["127.0.0.1"]', SQL_URL_SHOP=shop_url, SECRET_ECHO_KEY=KEY) as base:

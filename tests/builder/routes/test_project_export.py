@@ -89,7 +89,7 @@ def test_workspace_tools_are_exported_and_unknown_ones_are_422_naming_the_node(c
     assert set(errors) == {"http.weather", "sql.shop", "mcp.nowhere.add", "graph.other"}
     assert all(e["node_id"] == "agent" and e["field"] == "config.tools" for e in errors.values())
     assert "no MCP server named 'nowhere'" in errors["mcp.nowhere.add"]["message"]
-    assert "subgraph node" in errors["graph.other"]["message"]
+    assert "no graph of that name" in errors["graph.other"]["message"]
     assert "node 'agent'" in response.json()["detail"]
 
     tool = {"name": "weather", "description": "Weather '''\"\\ {{ x }} {% if %}",
