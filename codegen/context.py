@@ -20,7 +20,7 @@ from runtime.nodes._tools import BUILTIN_TOOLS
 from runtime.nodes.base import NodeKind
 from runtime.nodes.registry import KINDS
 from runtime.spec.as_tool import TOOL_PREFIX as GRAPH_TOOL_PREFIX
-from runtime.spec.as_tool import graph_description, graph_parameters
+from runtime.spec.as_tool import graph_description, graph_parameters, tool_refs
 from runtime.spec.models import IDENT_PATTERN, GraphSpec, NodeSpec
 
 ANNOTATIONS = {
@@ -88,12 +88,7 @@ def tool_uses(spec: GraphSpec, subgraphs: list[GraphSpec]) -> list[ToolUse]:
     uses = []
     for graph in [spec, *(sub for sub in subgraphs if sub.id != spec.id)]:  # a graph may call itself as a tool
         graph_id = None if graph is spec else graph.id
-        for node in graph.nodes:
-            tools = node.config.get("tools")
-            if isinstance(tools, list):
-                uses += [ToolUse(graph_id, node.id, "tools", tool) for tool in tools if isinstance(tool, str)]
-            if node.kind == "tool" and isinstance(node.config.get("tool"), str):
-                uses.append(ToolUse(graph_id, node.id, "tool", node.config["tool"]))
+        uses += [ToolUse(graph_id, node.id, field, tool) for node in graph.nodes for field, tool in tool_refs(node)]
     return uses
 
 
@@ -321,12 +316,9 @@ def subgraph_closure(spec: GraphSpec, available: dict[str, GraphSpec]) -> list[G
     return [found[graph_id] for graph_id in sorted(found)]
 
 
-def graph_tools_of(node: Any) -> list[str]:
+def graph_tools_of(node: NodeSpec) -> list[str]:
     """The ids of the saved graphs a node calls as tools."""
-    named = node.config.get("tools") if isinstance(node.config.get("tools"), list) else []
-    if node.kind == "tool":
-        named = [*named, node.config.get("tool")]
-    return [tool[len(GRAPH_TOOL_PREFIX):] for tool in named if isinstance(tool, str) and tool.startswith(GRAPH_TOOL_PREFIX)]
+    return [tool[len(GRAPH_TOOL_PREFIX):] for _field, tool in tool_refs(node) if tool.startswith(GRAPH_TOOL_PREFIX)]
 
 
 def _subgraphs(spec: GraphSpec, options: ProjectOptions) -> list[dict[str, Any]]:

@@ -26,6 +26,7 @@ from builder.tools.services import (
 from runtime.compile import RunServices
 from runtime.nodes._tools import BUILTIN_TOOLS
 from runtime.spec import GraphSpec
+from runtime.spec.as_tool import tool_refs
 
 MAX_GRAPH_TOOL_DEPTH = 4
 # Kinds that may call a workspace's MCP servers (a subgraph's nodes run with its parent's services).
@@ -34,14 +35,7 @@ _USES_WORKSPACE_MCP = frozenset({"mcp_tool", "subgraph", "llm", "supervisor", "t
 
 def tool_ids_of(spec: GraphSpec) -> list[str]:
     """Tool ids a graph's nodes name (agent ``tools`` lists and tool nodes' ``tool``)."""
-    ids: list[str] = []
-    for node in spec.nodes:
-        tools = node.config.get("tools")
-        if isinstance(tools, list):
-            ids += [tool for tool in tools if isinstance(tool, str)]
-        if node.kind == "tool" and isinstance(node.config.get("tool"), str):
-            ids.append(node.config["tool"])
-    return list(dict.fromkeys(ids))
+    return list(dict.fromkeys(tool for node in spec.nodes for _field, tool in tool_refs(node)))
 
 
 async def build_run_services(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, workspace_id: str,

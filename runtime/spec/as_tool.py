@@ -1,17 +1,26 @@
-"""A saved graph seen as a tool (catalogue id ``graph.<id>``): what the model is told and what the call returns.
+"""Tools in the graph model: the tool ids a node names, and a saved graph seen as a tool (``graph.<id>``).
 
-The platform's graph tools, its MCP server and the tools of an exported project describe a graph the same way.
+The platform's runs, its catalogue and MCP server, and codegen read nodes and describe graphs the same way.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from runtime.spec.models import GraphSpec
+from runtime.spec.models import GraphSpec, NodeSpec
 
 TOOL_PREFIX = "graph."
 _JSON_TYPES = {"text": "string", "number": "number", "boolean": "boolean", "json": None, "messages": "array",
                "documents": "array", "any": None}
+
+
+def tool_refs(node: NodeSpec) -> list[tuple[str, str]]:
+    """(config field, tool id) of every tool the node names: an agent's ``tools`` list, a tool node's ``tool``."""
+    tools = node.config.get("tools")
+    refs = [("tools", tool) for tool in tools if isinstance(tool, str)] if isinstance(tools, list) else []
+    if node.kind == "tool" and isinstance(node.config.get("tool"), str):
+        refs.append(("tool", node.config["tool"]))
+    return refs
 
 
 def graph_tool_id(graph_id: str) -> str:
