@@ -113,8 +113,11 @@ def test_one_trace_from_the_request_to_the_last_node(receiver, platform) -> None
             with receiver.lock:
                 return [span for span in receiver.spans if span["trace_id"] == trace_id]
 
+        # The server and the worker export on intervals of their own: wait for the spans of both processes.
+        nodes = ("node input in", "node transform greet", "node transform shout", "node output out")
+        wanted = {"POST /api/orchestrator/runs", "run linear_transform", *nodes}
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not any(s["name"] == "node output out" for s in spans_of_trace()):
+        while time.monotonic() < deadline and not wanted <= {s["name"] for s in spans_of_trace()}:
             time.sleep(0.3)
         spans = {span["name"]: span for span in spans_of_trace()}
         by_id = {span["span_id"]: span for span in spans_of_trace()}
@@ -127,7 +130,7 @@ def test_one_trace_from_the_request_to_the_last_node(receiver, platform) -> None
             parent = by_id[parent]["parent"]
         assert server["span_id"] in ancestors, spans
         assert all(by_id[a]["service"] == "lcnc-all" for a in ancestors)
-        for node in ("node input in", "node transform greet", "node transform shout", "node output out"):
+        for node in nodes:
             assert spans[node]["parent"] == run["span_id"], node
 
         deadline = time.monotonic() + 15  # the worker's log store writes in the background, once a second
