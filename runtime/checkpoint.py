@@ -8,6 +8,7 @@ any other class cannot make the worker import or construct it.
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -122,6 +123,10 @@ class HeldWrites:
         configurable = config["configurable"]
         key = (configurable["thread_id"], configurable["checkpoint_ns"], configurable["checkpoint_id"])
         self._held.setdefault(key, []).append((task_id, task_path, list(writes)))
+
+    # LangGraph asks for this method's signature at the start of every run (does it take ``task_path``?): given,
+    # inspect returns it without building it again each time.
+    aput_writes.__signature__ = inspect.signature(aput_writes)  # type: ignore[attr-defined]
 
     def _stored_checkpoint(self, config: Any) -> None:
         """The checkpoint of the step that ran from ``config``'s checkpoint is stored: its writes are not needed."""

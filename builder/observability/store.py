@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 _engines: dict[str, Engine] = {}
 # How long the log store waits after a line for more lines to write with it (the log view lags by this much).
 BATCH_WINDOW_S = 0.25
+# How often a process applies retention: with its first write, then at most once in this many seconds (retention
+# is counted in hours and in hundreds of thousands of rows; each pass costs three statements).
+PRUNE_EVERY_S = 60.0
 
 
 def _engine(database_url: str) -> Engine:
@@ -95,7 +98,7 @@ class SpanStore(SpanExporter):
         self.service = service
         self.retention_hours = retention_hours
         self.max_rows = max_rows
-        self._batches = 0
+        self._pruned_at: float | None = None  # monotonic time of this process's last retention pass
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         rows = [span_row(span, span.resource.attributes.get("service.name", self.service)) for span in spans]
@@ -104,8 +107,9 @@ class SpanStore(SpanExporter):
         try:
             with _engine(self.database_url).begin() as connection:
                 _append_rows(connection, SpanRecord.__table__, rows)
-                self._batches += 1
-                if self._batches % 20 == 1:
+                now = time.monotonic()
+                if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY_S:
+                    self._pruned_at = now
                     self._prune(connection)
         except Exception:
             log.warning("span store write failed", exc_info=True)
@@ -159,7 +163,8 @@ class LogStoreHandler(logging.Handler):
                 "run_id": str(line["run_id"]) if line.get("run_id") else None,
             }
         )
-        self._wake.set()
+        if not self._wake.is_set():  # set() takes the event's lock and notifies: once per batch is enough
+            self._wake.set()
 
     def flush(self) -> None:
         self._write()

@@ -20,6 +20,9 @@ def create_celery(config: WorkerConfig) -> Celery:
     app = Celery(f"lcnc-{config.namespace}", broker=config.broker_url, set_as_current=False)
     transport: dict[str, Any]
     if config.redis_url:
+        from runtime.worker.transport import Transport
+
+        app.conf.broker_transport = Transport  # kombu's, keeping one client per channel (see its module)
         transport = {"visibility_timeout": config.visibility_timeout_s, "global_keyprefix": config.broker_key_prefix}
     else:
         config.data_dir.mkdir(parents=True, exist_ok=True)
