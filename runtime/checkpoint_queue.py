@@ -2,7 +2,8 @@
 
 A step made only of pure kinds (a template fill, a route, an input or output: no call outside the
 process, no side effect) does not wait for its checkpoint: the next step starts at once, and the writer
-stores what has queued at most ``WRITE_WINDOW_S`` later, in one statement: the newest checkpoint of the run
+stores a run's queued checkpoints once the oldest of them has waited ``WRITE_WINDOW_S``, in one statement (with
+every other run's that is due then): the newest checkpoint of the run
 with the channel values it names (resuming needs nothing older). A step with any other
 kind (an LLM, a tool, HTTP, SQL, MCP, RAG, a subgraph, an approval) is stored before the next step
 starts, so its effect is never repeated. A lost worker therefore repeats at most the pure steps whose
@@ -19,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -73,6 +75,7 @@ class QueuedCheckpoint:
     metadata: dict[str, Any]
     blobs: list[tuple[str, str, str, bytes | None]]  # (channel, version, type, serialized value) new in this step
     events: list[dict[str, Any]] = field(default_factory=list)  # the node_finished events this step holds
+    queued_at: float = 0.0  # time.monotonic() when it was queued
 
     def versions(self) -> dict[str, str]:
         """channel -> version, as this checkpoint names them."""
@@ -141,6 +144,7 @@ class CheckpointQueue:
             error, state.error = state.error, None
             raise error
         state.queued += 1
+        item.queued_at = time.monotonic()
         self._pending.append(item)
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_pending())
@@ -191,13 +195,15 @@ class CheckpointQueue:
         try:
             async with self._connection() as conn:
                 while self._pending:
-                    if not self._urgent.is_set():
+                    wait = self._pending[0].queued_at + self._window_s - time.monotonic()  # the oldest is first
+                    if not self._urgent.is_set() and wait > 0:
                         with contextlib.suppress(TimeoutError):  # gather the next steps' checkpoints too
-                            await asyncio.wait_for(self._urgent.wait(), self._window_s)
+                            await asyncio.wait_for(self._urgent.wait(), wait)
+                    urgent = self._urgent.is_set()
                     self._urgent.clear()
-                    batch, self._pending = self._pending, []
+                    batch = self._take_due(everything=urgent)
                     if not batch:  # what waited was discarded meanwhile (its run was recorded as ended)
-                        break
+                        continue
                     await self._write(conn, batch)
                     self._advance(batch)
                     batch = []
@@ -207,6 +213,20 @@ class CheckpointQueue:
             for item in failed:
                 self._thread(item.thread_id).error = exc
             self._advance([])
+
+    def _take_due(self, *, everything: bool) -> list[QueuedCheckpoint]:
+        """Take from the queue the checkpoints of every run whose oldest queued one has waited its window (all of
+        a run's, in order: its newest stands for them); with ``everything``, all. A run that queued its first
+        just now waits its own window, though another run's is over: a run that ends within its window (and is
+        recorded) then stores nothing (``discard``)."""
+        if everything:
+            batch, self._pending = self._pending, []
+            return batch
+        due_before = time.monotonic() - self._window_s
+        due = {item.thread_id for item in self._pending if item.queued_at <= due_before}
+        batch = [item for item in self._pending if item.thread_id in due]
+        self._pending = [item for item in self._pending if item.thread_id not in due]
+        return batch
 
     @staticmethod
     async def _write(conn: Any, batch: list[QueuedCheckpoint]) -> None:

@@ -142,3 +142,50 @@ def test_a_checkpoint_that_cannot_be_stored_fails_the_run_with_a_readable_error(
             assert "checkpoint_blobs" in (outcome.error or "")
 
     asyncio.run(body())
+
+
+def test_each_run_waits_its_own_window_and_a_run_recorded_within_it_stores_nothing(
+        url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from runtime import checkpoint_queue
+
+    monkeypatch.setattr(checkpoint_queue, "WRITE_WINDOW_S", 2.0)
+    spec = chain_spec(2)
+
+    async def stored_threads() -> set[str]:
+        async with await psycopg.AsyncConnection.connect(url) as conn:
+            rows = await (await conn.execute("SELECT DISTINCT thread_id FROM checkpoints")).fetchall()
+        return {row[0] for row in rows}
+
+    async def run(thread_id: str) -> float:
+        """Run to the end, leaving its checkpoints queued (as the worker does before it records the outcome)."""
+        started = asyncio.get_running_loop().time()
+        outcome = await run_graph(spec, {"text": "go"}, thread_id=thread_id, checkpointer=saver, fresh=True,
+                                  record_first=True)
+        assert outcome.status == "succeeded"
+        return started
+
+    async def body() -> None:
+        nonlocal saver
+        async with open_checkpointer(url) as saver:
+            clock = asyncio.get_running_loop().time
+            a = await run("a")
+            await asyncio.sleep(1.2)
+            b = await run("b")  # queued 1.2 s after a: due 1.2 s after a is
+            await run("gone")
+            saver.discard("gone")  # recorded within its window: none of its checkpoints is stored
+            while "a" not in await stored_threads():
+                assert clock() < a + 10
+                await asyncio.sleep(0.05)
+            if clock() < b + 1.9:  # a's window is over, b's is not (on a machine slow enough to miss it, no claim)
+                assert "b" not in await stored_threads()
+            while "b" not in await stored_threads():
+                assert clock() < b + 10
+                await asyncio.sleep(0.05)
+            assert clock() >= b + 1.9  # b waited its own window, not a's
+            await asyncio.sleep(0.3)
+            assert await stored_threads() == {"a", "b"}
+            for thread_id in ("a", "b"):
+                saver.release(thread_id)
+
+    saver: Any = None
+    asyncio.run(body())
