@@ -198,7 +198,8 @@ class CheckpointQueue:
                     wait = self._pending[0].queued_at + self._window_s - time.monotonic()  # the oldest is first
                     if not self._urgent.is_set() and wait > 0:
                         with contextlib.suppress(TimeoutError):  # gather the next steps' checkpoints too
-                            await asyncio.wait_for(self._urgent.wait(), wait)
+                            async with asyncio.timeout(wait):
+                                await self._urgent.wait()
                     urgent = self._urgent.is_set()
                     self._urgent.clear()
                     batch = self._take_due(everything=urgent)

@@ -102,8 +102,9 @@ class StreamSink:
     async def _append_queued(self) -> None:
         if self._first:
             self._first = False
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._ending.wait(), FIRST_APPEND_WINDOW_S)
+            with contextlib.suppress(TimeoutError):  # a timeout scope, not wait_for's task per call
+                async with asyncio.timeout(FIRST_APPEND_WINDOW_S):
+                    await self._ending.wait()
         while self._queued:
             for _ in range(_GATHER_TURNS):  # let the run go on to its next wait first: its events join this append
                 await asyncio.sleep(0)
