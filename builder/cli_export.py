@@ -16,7 +16,7 @@ from codegen.naming import dns_label
 from codegen.options import ProjectOptions, parse_http_tools
 from codegen.render import render_project
 from codegen.writer import write_folder, write_zip
-from runtime.spec import DocumentError, load_graph
+from runtime.spec import DocumentError, load_graph, load_graph_folder
 
 
 def _fail(message: str, errors: list[dict] | None = None, as_json: bool = False) -> NoReturn:
@@ -65,7 +65,7 @@ def export_project(
     progress = CliProgress.for_command(as_json=as_json, quiet=quiet)
     try:
         spec = load_graph(path.read_bytes())
-        saved = {} if graphs is None else {g.id: g for g in (load_graph(p.read_bytes()) for p in sorted(graphs.glob("*.json")))}
+        saved = {} if graphs is None else load_graph_folder(graphs)
         http_tools = parse_http_tools(tools.read_text(encoding="utf-8")) if tools else {}
         options = ProjectOptions(name=name, image=image, subgraphs=saved, http_tools=http_tools)
     except DocumentError as exc:

@@ -24,7 +24,7 @@ from builder.settings import Settings
 from codegen import ExportError, ProjectOptions
 from codegen.naming import dns_label
 from codegen.options import parse_http_tools
-from runtime.spec import DocumentError, load_graph
+from runtime.spec import DocumentError, load_graph, load_graph_folder
 from runtime.validate import validate_graph
 
 
@@ -99,6 +99,9 @@ def deploy(
     tools: Annotated[Path | None, typer.Option(help="JSON file of the HTTP tools the graph calls: {\"http.<name>\": "
                                                     "{method, url, ...}} (as `lcnc export --tools`).",
                                                exists=True, dir_okay=False)] = None,
+    graphs: Annotated[Path | None, typer.Option(help="Folder of graph JSON files that subgraph nodes and graph "
+                                                     "tools (graph.<id>) refer to (as `lcnc export --graphs`).",
+                                                exists=True, file_okay=False)] = None,
 ) -> None:
     """Deploy a graph file to a cluster: render the project, apply its manifests, follow the rollout.
 
@@ -112,6 +115,8 @@ def deploy(
 
     * `lcnc deploy graph.json --kubeconfig ~/.kube/config --namespace apps`
     * `lcnc deploy graph.json --dry-run > manifests.yaml` (apply nothing)
+    * `lcnc deploy triage.json --graphs graphs/ --kubeconfig ~/.kube/config` (the saved graphs its subgraph nodes
+      and graph tools run, one file each)
     * `lcnc deploy graph.json --json | jq -c 'select(.type == "rollout_progress")'`
     """
     settings = Settings()
@@ -120,6 +125,10 @@ def deploy(
         spec = load_graph(graph.read_bytes())
     except (DocumentError, ValidationError) as exc:
         _bad_input(f"{graph}: {exc}")
+    try:
+        saved = {} if graphs is None else load_graph_folder(graphs)
+    except (DocumentError, ValidationError) as exc:
+        _bad_input(f"{graphs}: a graph file there is not a graph: {exc}")
     issues = validate_graph(spec)
     if issues:
         _bad_input(f"{graph}: the graph cannot be deployed: {issues[0]}")
@@ -147,7 +156,7 @@ def deploy(
         namespace = namespace or summary.namespace
     namespace = namespace or "default"
     try:
-        options = ProjectOptions(name=app_name, host=host,
+        options = ProjectOptions(name=app_name, host=host, subgraphs=saved,
                                  http_tools=parse_http_tools(tools.read_text(encoding="utf-8")) if tools else {})
         _secret_name, refs = secret_references(spec, options)
         values = {ref["name"]: os.environ[secret_env(ref["name"])] for ref in refs if secret_env(ref["name"]) in os.environ}

@@ -1,7 +1,7 @@
 """The graph model: GraphSpec, its JSON Schema and its version upgrades."""
 
 from runtime.spec.limits import DocumentError, json_depth, load_json_document
-from runtime.spec.load import load_graph, parse_graph
+from runtime.spec.load import load_graph, load_graph_folder, parse_graph
 from runtime.spec.migrations import upgrade
 from runtime.spec.models import (
     SCHEMA_VERSION,
@@ -31,6 +31,7 @@ __all__ = [
     "is_ident",
     "json_depth",
     "load_graph",
+    "load_graph_folder",
     "load_json_document",
     "new_graph_id",
     "parse_graph",

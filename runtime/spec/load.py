@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from runtime.spec.limits import load_json_document
@@ -17,3 +18,9 @@ def parse_graph(data: Any) -> GraphSpec:
 def load_graph(raw: bytes | str) -> GraphSpec:
     """Parse raw JSON with size and depth limits, upgrade and validate it."""
     return parse_graph(load_json_document(raw))
+
+
+def load_graph_folder(folder: Path) -> dict[str, GraphSpec]:
+    """Every graph file (``*.json``) of ``folder`` by its graph id: the saved graphs that subgraph nodes and graph
+    tools of an exported or deployed graph refer to. DocumentError or ValidationError for a file that is not one."""
+    return {spec.id: spec for spec in (load_graph(path.read_bytes()) for path in sorted(folder.glob("*.json")))}

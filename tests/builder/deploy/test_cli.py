@@ -72,6 +72,24 @@ def test_dry_run_prints_valid_manifests_without_a_cluster() -> None:
         validate_strict(doc)
 
 
+def test_subgraphs_and_graph_tools_come_from_a_graphs_folder(tmp_path: Path) -> None:
+    subgraph = str(GRAPHS / "subgraph.json")
+    refused = CliRunner().invoke(app, ["deploy", subgraph, "--dry-run"])
+    assert refused.exit_code == 2 and "node 'inner'" in refused.output and "linear_transform" in refused.output
+    result = CliRunner().invoke(app, ["deploy", subgraph, "--dry-run", "--graphs", str(GRAPHS)])
+    assert result.exit_code == 0, result.output
+    docs = list(yaml.safe_load_all(result.stdout))
+    code = {key for doc in docs if doc["kind"] == "ConfigMap" for key in doc.get("data", {})}
+    assert any(key.endswith("app.subgraphs.g_linear_transform.py") for key in code), sorted(code)
+    for doc in docs:
+        validate_strict(doc)
+    folder = tmp_path / "graphs"
+    folder.mkdir()
+    (folder / "broken.json").write_text('{"id": "x"', encoding="utf-8")
+    broken = CliRunner().invoke(app, ["deploy", subgraph, "--dry-run", "--graphs", str(folder)])
+    assert broken.exit_code == 2 and f"{folder}: a graph file there is not a graph" in broken.output
+
+
 def test_deploy_to_a_cluster_registered_in_the_platform(tmp_path: Path, emulator: Emulator) -> None:
     from fastapi.testclient import TestClient
 
