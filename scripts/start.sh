@@ -4,7 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
-if .venv/bin/lcnc --help 2>/dev/null | grep -qw " up "; then
-  exec .venv/bin/lcnc up "$@"
-fi
-exec .venv/bin/lcnc serve "$@"
+# The API and its worker (`lcnc serve` alone would leave every run queued).
+exec .venv/bin/lcnc up "$@"
