@@ -156,7 +156,7 @@ def test_each_run_waits_its_own_window_and_a_run_recorded_within_it_stores_nothi
             rows = await (await conn.execute("SELECT DISTINCT thread_id FROM checkpoints")).fetchall()
         return {row[0] for row in rows}
 
-    async def run(thread_id: str) -> float:
+    async def run(saver: Any, thread_id: str) -> float:
         """Run to the end, leaving its checkpoints queued (as the worker does before it records the outcome)."""
         started = asyncio.get_running_loop().time()
         outcome = await run_graph(spec, {"text": "go"}, thread_id=thread_id, checkpointer=saver, fresh=True,
@@ -165,13 +165,12 @@ def test_each_run_waits_its_own_window_and_a_run_recorded_within_it_stores_nothi
         return started
 
     async def body() -> None:
-        nonlocal saver
         async with open_checkpointer(url) as saver:
             clock = asyncio.get_running_loop().time
-            a = await run("a")
+            a = await run(saver, "a")
             await asyncio.sleep(1.2)
-            b = await run("b")  # queued 1.2 s after a: due 1.2 s after a is
-            await run("gone")
+            b = await run(saver, "b")  # queued 1.2 s after a: due 1.2 s after a is
+            await run(saver, "gone")
             saver.discard("gone")  # recorded within its window: none of its checkpoints is stored
             while "a" not in await stored_threads():
                 assert clock() < a + 10
@@ -187,5 +186,4 @@ def test_each_run_waits_its_own_window_and_a_run_recorded_within_it_stores_nothi
             for thread_id in ("a", "b"):
                 saver.release(thread_id)
 
-    saver: Any = None
     asyncio.run(body())

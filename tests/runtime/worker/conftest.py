@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,16 @@ from fastapi.testclient import TestClient
 
 from builder.app import create_app
 from builder.routes.runs import RunQueue
-from tests.runtime.worker.harness import Platform, cleanup_redis, make_platform
+from runtime.worker.config import WorkerConfig
+from tests.runtime.worker.harness import REDIS_URL, Platform, cleanup_redis, make_platform
 
+
+@pytest.fixture
+def queue_config() -> Iterator[WorkerConfig]:
+    """A queue on the real Redis under a namespace of its own (removed afterwards); no database is used."""
+    namespace = f"lcnc-test-{uuid.uuid4().hex[:10]}"
+    yield WorkerConfig(database_url="sqlite+aiosqlite:///unused.db", redis_url=REDIS_URL, namespace=namespace)
+    cleanup_redis(namespace)
 
 @pytest.fixture
 def platform_settings() -> dict[str, Any]:

@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,14 +17,7 @@ import redis
 from runtime.worker.app import create_celery, enqueue
 from runtime.worker.config import WorkerConfig
 from runtime.worker.publish import RedisRunPublisher
-from tests.runtime.worker.harness import REDIS_URL, cleanup_redis
-
-
-@pytest.fixture
-def config() -> Iterator[WorkerConfig]:
-    namespace = f"lcnc-test-{uuid.uuid4().hex[:10]}"
-    yield WorkerConfig(database_url="sqlite+aiosqlite:///unused.db", redis_url=REDIS_URL, namespace=namespace)
-    cleanup_redis(namespace)
+from tests.runtime.worker.harness import REDIS_URL
 
 
 def _pop(config: WorkerConfig) -> dict:
@@ -39,20 +30,20 @@ def _pop(config: WorkerConfig) -> dict:
     return json.loads(raw)
 
 
-def test_the_published_message_is_the_one_celery_sends(config: WorkerConfig) -> None:
-    celery = create_celery(config)
-    enqueue(celery, config, "a" * 32, task_id="task-1")
-    by_celery = _pop(config)
+def test_the_published_message_is_the_one_celery_sends(queue_config: WorkerConfig) -> None:
+    celery = create_celery(queue_config)
+    enqueue(celery, queue_config, "a" * 32, task_id="task-1")
+    by_celery = _pop(queue_config)
 
     async def publish() -> None:
-        publisher = RedisRunPublisher(celery, config)
+        publisher = RedisRunPublisher(celery, queue_config)
         try:
             await publisher.send("a" * 32, "task-1")
         finally:
             await publisher.close()
 
     asyncio.run(publish())
-    direct = _pop(config)
+    direct = _pop(queue_config)
 
     assert direct.keys() == by_celery.keys()
     for field in ("content-type", "content-encoding"):

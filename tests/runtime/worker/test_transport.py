@@ -6,27 +6,16 @@ the kept client); the client is built again once the channel's connection pool i
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-
-import pytest
 import redis
 
 from runtime.worker.app import create_celery, enqueue
 from runtime.worker.config import WorkerConfig
 from runtime.worker.transport import Channel
-from tests.runtime.worker.harness import REDIS_URL, cleanup_redis
+from tests.runtime.worker.harness import REDIS_URL
 
 
-@pytest.fixture
-def config() -> Iterator[WorkerConfig]:
-    namespace = f"lcnc-test-{uuid.uuid4().hex[:10]}"
-    yield WorkerConfig(database_url="sqlite+aiosqlite:///unused.db", redis_url=REDIS_URL, namespace=namespace)
-    cleanup_redis(namespace)
-
-
-def test_a_channel_keeps_one_client_per_pool(config: WorkerConfig) -> None:
-    celery = create_celery(config)
+def test_a_channel_keeps_one_client_per_pool(queue_config: WorkerConfig) -> None:
+    celery = create_celery(queue_config)
     with celery.connection_for_read() as connection:
         channel = connection.default_channel
         assert isinstance(channel, Channel)
@@ -39,20 +28,20 @@ def test_a_channel_keeps_one_client_per_pool(config: WorkerConfig) -> None:
     celery.close()
 
 
-def test_a_delivery_is_taken_held_unacked_and_acknowledged(config: WorkerConfig) -> None:
-    celery = create_celery(config)
-    enqueue(celery, config, "b" * 32, task_id="task-2")
-    unacked = f"{config.namespace}:unacked"
+def test_a_delivery_is_taken_held_unacked_and_acknowledged(queue_config: WorkerConfig) -> None:
+    celery = create_celery(queue_config)
+    enqueue(celery, queue_config, "b" * 32, task_id="task-2")
+    unacked = f"{queue_config.namespace}:unacked"
     direct = redis.Redis.from_url(REDIS_URL)
     try:
         with celery.connection_for_read() as connection:
             channel = connection.default_channel
-            message = channel.basic_get(config.queue, no_ack=False)
+            message = channel.basic_get(queue_config.queue, no_ack=False)
             assert message is not None and message.headers["id"] == "task-2"
             assert direct.hlen(unacked) == 1  # held until acknowledged: a lost worker's message comes back
             message.ack()
             assert direct.hlen(unacked) == 0
-            assert channel.basic_get(config.queue, no_ack=False) is None
+            assert channel.basic_get(queue_config.queue, no_ack=False) is None
     finally:
         direct.close()
         celery.close()
