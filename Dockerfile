@@ -19,8 +19,9 @@ RUN npm run build
 
 # ---- 2. Python dependencies in a virtualenv (compilers stay in this stage) ------------------------------
 FROM python:${PYTHON_VERSION}-slim-bookworm AS python-deps
-# llama-cpp-python is compiled here: portable CPU code, not tuned to the build machine.
-ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 CMAKE_ARGS="-DGGML_NATIVE=OFF" FORCE_CMAKE=1
+# llama-cpp-python is compiled here: portable CPU code, not tuned to the build machine, without the multimodal
+# library (the local provider runs a text model).
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF" FORCE_CMAKE=1
 RUN apt-get update \
  && apt-get install -y --no-install-recommends build-essential cmake git \
  && rm -rf /var/lib/apt/lists/*
