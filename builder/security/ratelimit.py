@@ -1,7 +1,9 @@
-"""Fixed-window rate limiting: in memory for one process (the embedded default), Redis when REDIS_URL is set.
+"""Rate limiting by counted windows: in memory for one process (the embedded default), Redis when REDIS_URL is set.
 
-A limiter counts hits of a key ("ip:1.2.3.4", "user:<id>", "login:email:<hash>") in the current window of
-``window`` seconds and says whether the caller is still within ``limit`` and, if not, how many seconds to wait.
+A limiter counts hits of a key ("ip:1.2.3.4", "user:<id>", "login:email:<hash>") in a window of ``window``
+seconds that opens with the key's first hit, and says whether the caller is still within ``limit`` and, if not,
+how many seconds to wait. The window is the key's own, not a slice of the clock: a burst that straddles a
+minute's turn is not counted as two fresh windows (double the limit), and a count never restarts half way.
 A limiter that cannot reach Redis lets requests through and logs it: an outage of the cache does not take the
 platform down with it.
 """
@@ -31,9 +33,9 @@ class Limiter(Protocol):
     async def aclose(self) -> None: ...
 
 
-def _window(window: int, now: float) -> tuple[int, int]:
-    start = int(now // window) * window
-    return start, max(1, math.ceil(start + window - now))
+def _seconds_left(remaining: float) -> int:
+    """Whole seconds to wait (at least 1) for a window with ``remaining`` seconds to go."""
+    return max(1, math.ceil(remaining))
 
 
 class MemoryLimiter:
@@ -43,31 +45,34 @@ class MemoryLimiter:
 
     def __init__(self, clock: Any = time.time) -> None:
         self._clock = clock
-        self._counts: dict[str, tuple[int, int]] = {}
+        self._counts: dict[str, tuple[int, float]] = {}  # key -> (hits, when its window opened)
 
-    def _current(self, key: str, window: int) -> tuple[int, int, int]:
-        start, retry = _window(window, self._clock())
-        count, seen_start = self._counts.get(key, (0, start))
-        return (count if seen_start == start else 0), start, retry
+    def _current(self, key: str, window: int) -> tuple[int, float, float]:
+        """The key's hits in its open window, when that window opened (now, for a new one), and now."""
+        now = self._clock()
+        count, opened = self._counts.get(key, (0, now))
+        if now - opened >= window:
+            return 0, now, now
+        return count, opened, now
 
     async def hit(self, key: str, limit: int, window: int) -> Decision:
-        count, start, retry = self._current(key, window)
+        count, opened, now = self._current(key, window)
         count += 1
         if len(self._counts) >= self.MAX_KEYS:
             self._prune(window)
-        self._counts[key] = (count, start)
-        return Decision(count <= limit, count, retry)
+        self._counts[key] = (count, opened)
+        return Decision(count <= limit, count, _seconds_left(opened + window - now))
 
     async def peek(self, key: str, limit: int, window: int) -> Decision:
-        count, _start, retry = self._current(key, window)
-        return Decision(count < limit, count, retry)
+        count, opened, now = self._current(key, window)
+        return Decision(count < limit, count, _seconds_left(opened + window - now))
 
     async def reset(self, key: str, window: int) -> None:
         self._counts.pop(key, None)
 
     def _prune(self, window: int) -> None:
-        oldest = int(self._clock()) - window
-        self._counts = {k: v for k, v in self._counts.items() if v[1] >= oldest}
+        oldest = self._clock() - window
+        self._counts = {k: v for k, v in self._counts.items() if v[1] > oldest}
         if len(self._counts) >= self.MAX_KEYS:
             self._counts.clear()
 
@@ -76,43 +81,49 @@ class MemoryLimiter:
 
 
 class RedisLimiter:
-    """Counters shared by every process: INCR of `<prefix><key>:<window start>`, expiring with the window."""
+    """Counters shared by every process: INCR of `<prefix><key>`, which expires ``window`` seconds after its first
+    hit (EXPIRE NX: later hits do not push the end back)."""
 
-    def __init__(self, url: str, *, prefix: str = "lcnc:rl:", max_connections: int = 50, clock: Any = time.time):
+    def __init__(self, url: str, *, prefix: str = "lcnc:rl:", max_connections: int = 50):
         import redis.asyncio as redis
 
         self._redis = redis.from_url(url, max_connections=max_connections, socket_timeout=2,
                                      socket_connect_timeout=2)
         self.prefix = prefix
-        self._clock = clock
+
+    @staticmethod
+    def _wait(pttl: int, window: int) -> int:
+        return _seconds_left(pttl / 1000 if pttl > 0 else window)
 
     async def hit(self, key: str, limit: int, window: int) -> Decision:
-        start, retry = _window(window, self._clock())
-        name = f"{self.prefix}{key}:{start}"
+        name = f"{self.prefix}{key}"
         try:
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.incr(name)
-                pipe.expire(name, window + 1)
-                count, _ = await pipe.execute()
+                pipe.expire(name, window, nx=True)
+                pipe.pttl(name)
+                count, _, pttl = await pipe.execute()
         except Exception as exc:  # noqa: BLE001 - fail open, loudly
             log.warning("rate limiter: Redis unavailable (%s); request allowed", type(exc).__name__)
-            return Decision(True, 0, retry)
-        return Decision(int(count) <= limit, int(count), retry)
+            return Decision(True, 0, window)
+        return Decision(int(count) <= limit, int(count), self._wait(int(pttl), window))
 
     async def peek(self, key: str, limit: int, window: int) -> Decision:
-        start, retry = _window(window, self._clock())
+        name = f"{self.prefix}{key}"
         try:
-            raw = await self._redis.get(f"{self.prefix}{key}:{start}")
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.get(name)
+                pipe.pttl(name)
+                raw, pttl = await pipe.execute()
         except Exception as exc:  # noqa: BLE001
             log.warning("rate limiter: Redis unavailable (%s); request allowed", type(exc).__name__)
-            return Decision(True, 0, retry)
+            return Decision(True, 0, window)
         count = int(raw or 0)
-        return Decision(count < limit, count, retry)
+        return Decision(count < limit, count, self._wait(int(pttl), window))
 
     async def reset(self, key: str, window: int) -> None:
-        start, _ = _window(window, self._clock())
         try:
-            await self._redis.delete(f"{self.prefix}{key}:{start}")
+            await self._redis.delete(f"{self.prefix}{key}")
         except Exception as exc:  # noqa: BLE001
             log.warning("rate limiter: Redis unavailable (%s); counter not reset", type(exc).__name__)
 

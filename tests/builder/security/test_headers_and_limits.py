@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import time
 import uuid
 
 import pytest
@@ -88,6 +87,20 @@ async def test_memory_limiter_windows() -> None:
     assert (await limiter.peek("k", 2, 10)).count == 0
 
 
+async def test_memory_limiter_window_opens_with_the_first_hit_not_on_the_clock() -> None:
+    """A burst across a turn of the clock (here 1010, a multiple of the window) is still one window: the count
+    does not restart half way, which would let twice the limit through (and made timed tests flaky)."""
+    now = [1008.0]
+    limiter = MemoryLimiter(clock=lambda: now[0])
+    assert [(await limiter.hit("k", 2, 10)).allowed for _ in range(2)] == [True, True]
+    now[0] = 1011.0
+    third = await limiter.hit("k", 2, 10)
+    assert not third.allowed and third.count == 3 and third.retry_after == 7
+    assert (await limiter.peek("k", 2, 10)).retry_after == 7
+    now[0] = 1018.0  # the window that opened at 1008 is over
+    assert (await limiter.hit("k", 2, 10)).count == 1
+
+
 async def test_redis_limiter_is_shared_between_processes_and_fails_open() -> None:
     prefix = f"lcnc-test:{uuid.uuid4().hex}:"
     first = RedisLimiter(REDIS_URL, prefix=prefix)
@@ -106,13 +119,17 @@ async def test_redis_limiter_is_shared_between_processes_and_fails_open() -> Non
         assert not (await second.peek("ip:1.2.3.4", 3, 60)).allowed
         await second.reset("ip:1.2.3.4", 60)
         assert (await first.peek("ip:1.2.3.4", 3, 60)).allowed
-        window_start = int(time.time() // 60) * 60
-        assert await first._redis.ttl(f"{prefix}ip:1.2.3.4:{window_start}") == -2  # reset deleted it
+        assert await first._redis.ttl(f"{prefix}ip:1.2.3.4") == -2  # reset deleted it
         await first.hit("ip:9", 3, 60)
         keys = [k async for k in first._redis.scan_iter(f"{prefix}*")]
         assert keys
         for key in keys:
-            assert 0 < await first._redis.ttl(key) <= 61  # counters expire with their window
+            assert 0 < await first._redis.ttl(key) <= 60  # counters expire with their window
+        # The window is the key's own, from its first hit: later hits do not push its end back.
+        await first._redis.pexpire(f"{prefix}ip:9", 4000)  # as if the first hit were 56 s ago
+        later = await second.hit("ip:9", 3, 60)
+        assert later.count == 2 and 1 <= later.retry_after <= 4
+        assert 0 < await first._redis.pttl(f"{prefix}ip:9") <= 4000
         await first._redis.delete(*keys)
     finally:
         await first.aclose()
