@@ -32,28 +32,28 @@ def cpu_seconds(pids: Iterable[int]) -> float:
     return total / _TICKS
 
 
-def children(pid: int) -> list[int]:
-    """The direct children of ``pid`` (e.g. a Celery worker's pool processes)."""
+def _matching(wanted: Callable[[Path], bool]) -> list[int]:
+    """The pids of the processes ``wanted`` accepts (given their /proc folder); none without /proc."""
+    if not available():
+        return []
     found = []
     for entry in _PROC.iterdir():
-        if entry.name.isdigit():
-            fields = _stat(int(entry.name))
-            if fields is not None and int(fields[1]) == pid:
+        try:
+            if entry.name.isdigit() and wanted(entry):
                 found.append(int(entry.name))
+        except (OSError, IndexError, ValueError):  # gone meanwhile, or not ours to read
+            continue
     return found
+
+
+def children(pid: int) -> list[int]:
+    """The direct children of ``pid`` (e.g. a Celery worker's pool processes)."""
+    return _matching(lambda entry: (_stat(int(entry.name)) or ["", "0"])[1] == str(pid))
 
 
 def named(command: str) -> list[int]:
     """Processes whose command name is ``command`` (e.g. every PostgreSQL backend, the Redis server)."""
-    found = []
-    for entry in _PROC.iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() == command:
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
+    return _matching(lambda entry: (entry / "comm").read_text().strip() == command)
 
 
 class CpuMeter:

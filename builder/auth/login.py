@@ -43,7 +43,7 @@ async def login(session: AsyncSession, settings: Settings, limiter: Limiter, *, 
         await limiter.hit(ip_key, limit * IP_FACTOR, window)
         log.warning("auth: failed login for %s from %s", normalize_email(email)[:320], address)
         raise Unauthorized("wrong email or password")
-    await limiter.reset(email_key, window)
+    await limiter.reset(email_key)
     memberships = await workspaces_of(session, user.id)
     if not memberships:
         raise AuthError(403, "this account belongs to no workspace; ask an owner to add it")

@@ -29,7 +29,7 @@ class Decision:
 class Limiter(Protocol):
     async def hit(self, key: str, limit: int, window: int) -> Decision: ...
     async def peek(self, key: str, limit: int, window: int) -> Decision: ...
-    async def reset(self, key: str, window: int) -> None: ...
+    async def reset(self, key: str) -> None: ...
     async def aclose(self) -> None: ...
 
 
@@ -67,7 +67,7 @@ class MemoryLimiter:
         count, opened, now = self._current(key, window)
         return Decision(count < limit, count, _seconds_left(opened + window - now))
 
-    async def reset(self, key: str, window: int) -> None:
+    async def reset(self, key: str) -> None:
         self._counts.pop(key, None)
 
     def _prune(self, window: int) -> None:
@@ -121,7 +121,7 @@ class RedisLimiter:
         count = int(raw or 0)
         return Decision(count < limit, count, self._wait(int(pttl), window))
 
-    async def reset(self, key: str, window: int) -> None:
+    async def reset(self, key: str) -> None:
         try:
             await self._redis.delete(f"{self.prefix}{key}")
         except Exception as exc:  # noqa: BLE001

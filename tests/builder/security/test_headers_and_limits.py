@@ -83,7 +83,7 @@ async def test_memory_limiter_windows() -> None:
     assert (await limiter.hit("k", 2, 10)).retry_after == 1
     now[0] = 1010.0  # a new window
     assert (await limiter.hit("k", 2, 10)).allowed
-    await limiter.reset("k", 10)
+    await limiter.reset("k")
     assert (await limiter.peek("k", 2, 10)).count == 0
 
 
@@ -117,7 +117,7 @@ async def test_redis_limiter_is_shared_between_processes_and_fails_open() -> Non
         assert [d.count for d in decisions] == [1, 2, 3, 4]
         assert 1 <= decisions[-1].retry_after <= 60
         assert not (await second.peek("ip:1.2.3.4", 3, 60)).allowed
-        await second.reset("ip:1.2.3.4", 60)
+        await second.reset("ip:1.2.3.4")
         assert (await first.peek("ip:1.2.3.4", 3, 60)).allowed
         assert await first._redis.ttl(f"{prefix}ip:1.2.3.4") == -2  # reset deleted it
         await first.hit("ip:9", 3, 60)
